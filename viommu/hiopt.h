@@ -56,7 +56,7 @@ struct hiopt_ops {
 	int (*ioas_alloc)(void *be, uint32_t *ioas_id);
 	void (*ioas_destroy)(void *be, uint32_t ioas_id);
 	/* Map [iova, iova+len) to host memory at hva. -EEXIST overlap,
-	 * -EINVAL misaligned, -ENOSPC/-ERANGE outside the IOVA ranges. */
+	 * -EINVAL misaligned or outside the IOVA ranges (as iommufd). */
 	int (*map)(void *be, uint32_t ioas_id, uint64_t iova, void *hva, uint64_t len,
 		   unsigned prot);
 	/* Unmap whole mappings inside [iova, iova+len). -ENOENT when nothing is

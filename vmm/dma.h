@@ -16,6 +16,9 @@ struct memmap;
 
 #define DMA_ACCESS_READ		(1u << 0)	/* device reads memory */
 #define DMA_ACCESS_WRITE	(1u << 1)	/* device writes memory */
+/* Local to dma_map_*: the target must be guest RAM even for a read (rings,
+ * indirect tables). Never passed to translate. */
+#define DMA_ACCESS_RAM		(1u << 2)
 
 struct dma_ops {
 	/*
@@ -47,5 +50,11 @@ int dma_write(const struct dma_ctx *ctx, uint64_t iova, const void *buf, size_t 
  * is not one piece of guest RAM.
  */
 void *dma_map_contig(const struct dma_ctx *ctx, uint64_t iova, uint64_t len, unsigned access);
+/*
+ * Map the longest prefix of [iova, iova+len) that is one piece of host memory:
+ * returns its host pointer and sets *mapped (1..len), or NULL on fault.
+ */
+void *dma_map_prefix(const struct dma_ctx *ctx, uint64_t iova, uint64_t len, unsigned access,
+		     uint64_t *mapped);
 
 #endif

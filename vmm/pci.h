@@ -43,7 +43,8 @@ struct pci_bar {
 struct pci_dev_ops {
 	/* Optional hooks around config space. cfg_read may patch *val after the
 	 * emulated value was read; cfg_write runs after the write mask applied
-	 * (with the value as the guest wrote it). */
+	 * (with the value as the guest wrote it). Hooks run with the host's
+	 * config lock held but not dev->lock; they must not call pci_host_*. */
 	void (*cfg_read)(struct pci_dev *dev, uint32_t off, uint32_t len, uint32_t *val);
 	void (*cfg_write)(struct pci_dev *dev, uint32_t off, uint32_t len, uint32_t val);
 	/* A BAR moved or its decoding changed (for host-backed BARs). */
@@ -107,7 +108,12 @@ bool pci_msix_enabled(struct pci_dev *dev);
 /* Place dev at slot (or the first free slot when slot < 0), assign its BARs
  * and enable decoding. Returns the devfn or -errno. */
 int pci_host_register(struct pci_host *host, struct pci_dev *dev, int slot);
+/* Unmaps the BARs and releases what the pci_dev_* helpers allocated
+ * (pci_dev_fini). Unregister every device before pci_host_destroy; the
+ * destroy unregisters any left over. */
 void pci_host_unregister(struct pci_host *host, struct pci_dev *dev);
+/* Free the MSI-X table/PBA of a function that was never registered. */
+void pci_dev_fini(struct pci_dev *dev);
 
 /* Config access as the guest sees it (used by ECAM/CF8 and by tests). */
 uint32_t pci_host_cfg_read(struct pci_host *host, uint8_t bus, uint8_t devfn,

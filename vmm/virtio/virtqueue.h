@@ -17,6 +17,20 @@
 
 #define VQ_MAX_SIZE	1024
 #define VQ_MAX_SEGS	128	/* scatter list entries per chain */
+#define VQ_MAX_CHAIN_LEN	(1u << 30)	/* bytes per chain, all segments */
+
+/* Wire format (virtio 1.3 section 2.7), little-endian. */
+#define VIRTQ_DESC_F_NEXT		1
+#define VIRTQ_DESC_F_WRITE		2
+#define VIRTQ_DESC_F_INDIRECT		4
+#define VIRTQ_AVAIL_F_NO_INTERRUPT	1
+
+struct virtq_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
 
 struct virtq {
 	uint16_t size;			/* queue_size, power of two; 0 = not set up */

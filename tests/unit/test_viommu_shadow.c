@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Shadow mode against a fake recording hiopt: attach replays the domain's
+ * mappings, MAP/UNMAP reach the host, bypass uses an identity IOAS, and a
+ * "fail call N" sweep over a scripted sequence shows that after every step
+ * the guest's view equals the host's and failed requests changed nothing.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include "unit/viommu_helpers.h"
+
+#define EP_EMU		0x08
+#define EP_HOST		0x10
+#define EP_HOST2	0x18
+#define FAKE_IOAS	16
+#define FAKE_MAPS	64
+
+struct fmap {
+	uint64_t iova, len;
+	void *hva;
+	unsigned prot;
+};
+
+struct fioas {
+	bool live;
+	int n;
+	struct fmap maps[FAKE_MAPS];
+};
+
+struct fdev {
+	bool attached;
+	uint32_t pt;
+};
+
+struct fake {
+	int calls, fail_at, fail_err;	/* fail the fail_at-th fallible call */
+	int destroy_busy;		/* IOAS destroyed while a device used it */
+	struct fioas ioas[FAKE_IOAS + 1];	/* ids 1..FAKE_IOAS */
+	struct fdev dev[2];
+	struct hiopt_iova_range ranges[2];
+	size_t nr_ranges;
+};
+
+static int fallible(struct fake *f)
+{
+	return ++f->calls == f->fail_at ? f->fail_err : 0;
+}
+
+static int f_ioas_alloc(void *be, uint32_t *id)
+{
+	struct fake *f = be;
+	int ret = fallible(f);
+
+	if (ret)
+		return ret;
+	for (uint32_t i = 1; i <= FAKE_IOAS; i++) {
+		if (!f->ioas[i].live) {
+			f->ioas[i] = (struct fioas){ .live = true };
+			*id = i;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+static void f_ioas_destroy(void *be, uint32_t id)
+{
+	struct fake *f = be;
+
+	for (int i = 0; i < 2; i++)
+		if (f->dev[i].attached && f->dev[i].pt == id)
+			f->destroy_busy++;
+	f->ioas[id].live = false;
+}
+
+static int f_map(void *be, uint32_t id, uint64_t iova, void *hva, uint64_t len, unsigned prot)
+{
+	struct fake *f = be;
+	struct fioas *a = &f->ioas[id];
+	int ret = fallible(f);
+
+	if (ret)
+		return ret;
+	if (!a->live || a->n == FAKE_MAPS)
+		return -EINVAL;
+	for (int i = 0; i < a->n; i++)
+		if (iova < a->maps[i].iova + a->maps[i].len && a->maps[i].iova < iova + len)
+			return -EEXIST;
+	a->maps[a->n++] = (struct fmap){ iova, len, hva, prot };
+	return 0;
+}
+
+static int f_unmap(void *be, uint32_t id, uint64_t iova, uint64_t len, uint64_t *unmapped)
+{
+	struct fake *f = be;
+	struct fioas *a = &f->ioas[id];
+	int ret = fallible(f), i;
+
+	if (ret)
+		return ret;
+	*unmapped = 0;
+	for (i = 0; i < a->n; i++) {
+		if (a->maps[i].iova >= iova && a->maps[i].iova + a->maps[i].len <= iova + len) {
+			*unmapped += a->maps[i].len;
+			a->maps[i--] = a->maps[--a->n];
+		}
+	}
+	return *unmapped ? 0 : -ENOENT;
+}
+
+static int f_iova_ranges(void *be, uint32_t id, struct hiopt_iova_range *r, size_t max, size_t *n)
+{
+	struct fake *f = be;
+	int ret = fallible(f);
+
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < f->nr_ranges && i < max; i++)
+		r[i] = f->ranges[i];
+	*n = f->nr_ranges;
+	return 0;
+}
+
+static struct fdev *fdev_of(struct fake *f, struct hiopt_dev *dev)
+{
+	return (struct fdev *)dev;
+}
+
+static int f_attach(void *be, struct hiopt_dev *dev, uint32_t pt)
+{
+	struct fake *f = be;
+	int ret = fallible(f);
+
+	if (ret)
+		return ret;
+	if (pt > FAKE_IOAS || !f->ioas[pt].live)
+		return -ENOENT;
+	fdev_of(f, dev)->attached = true;	/* replaces, like iommufd */
+	fdev_of(f, dev)->pt = pt;
+	return 0;
+}
+
+static int f_detach(void *be, struct hiopt_dev *dev)
+{
+	struct fake *f = be;
+	int ret = fallible(f);
+
+	if (ret)
+		return ret;
+	fdev_of(f, dev)->attached = false;
+	return 0;
+}
+
+static const struct hiopt_ops fake_ops = {
+	.name = "fake",
+	.ioas_alloc = f_ioas_alloc,
+	.ioas_destroy = f_ioas_destroy,
+	.map = f_map,
+	.unmap = f_unmap,
+	.iova_ranges = f_iova_ranges,
+	.device_attach = f_attach,
+	.device_detach = f_detach,
+};
+
+struct fixture {
+	struct memmap *mem;
+	struct viommu *v;
+	struct fake fake;
+	struct hiopt hw;
+};
+
+static struct fixture *fixture_new(bool bypass, int fail_at, int fail_err)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct viommu_config cfg = { .bypass = bypass };
+
+	assert_non_null(f);
+	f->mem = t_memmap();
+	assert_non_null(f->mem);
+	cfg.mem = f->mem;
+	f->hw = (struct hiopt){ .ops = &fake_ops, .be = &f->fake };
+	cfg.hiopt = &f->hw;
+	f->fake.ranges[0] = (struct hiopt_iova_range){ 0, LAYOUT_MSI_BASE - 1 };
+	f->fake.ranges[1] = (struct hiopt_iova_range){ LAYOUT_MSI_LAST + 1, (1ULL << 48) - 1 };
+	f->fake.nr_ranges = 2;
+	f->fake.fail_at = fail_at;
+	f->fake.fail_err = fail_err;
+	f->v = viommu_create(&cfg);
+	assert_non_null(f->v);
+	assert_int_equal(viommu_add_endpoint(f->v, EP_EMU), 0);
+	return f;
+}
+
+static void fixture_free(struct fixture *f)
+{
+	viommu_destroy(f->v);
+	/* Teardown leaves no IOAS and no attached device behind. */
+	for (int i = 1; i <= FAKE_IOAS; i++)
+		assert_false(f->fake.ioas[i].live);
+	assert_false(f->fake.dev[0].attached || f->fake.dev[1].attached);
+	assert_int_equal(f->fake.destroy_busy, 0);
+	memmap_destroy(f->mem);
+	free(f);
+}
+
+static int add_host(struct fixture *f, uint32_t ep, int idx)
+{
+	return viommu_add_host_endpoint(f->v, ep, &f->hw, (struct hiopt_dev *)&f->fake.dev[idx]);
+}
+
+/* ---- guest view == host view ---- */
+
+struct cmp {
+	const struct fioas *a;
+	int found;
+};
+
+static int cmp_one(const struct iova_map *m, void *opaque)
+{
+	struct cmp *c = opaque;
+	unsigned prot = (m->flags & VIRTIO_IOMMU_MAP_F_READ ? HIOPT_PROT_READ : 0) |
+			(m->flags & VIRTIO_IOMMU_MAP_F_WRITE ? HIOPT_PROT_WRITE : 0);
+
+	for (int i = 0; i < c->a->n; i++) {
+		const struct fmap *h = &c->a->maps[i];
+
+		if (h->iova == m->start && h->len == m->last - m->start + 1 &&
+		    h->hva == T_HVA_BASE + m->gpa && h->prot == prot) {
+			c->found++;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Is the host attachment of ep what the guest state says it should be? */
+static void check_endpoint(struct fixture *f, const struct vendpoint *ep)
+{
+	const struct fdev *dev = (const struct fdev *)ep->dev;
+	const struct vdomain *d = ep->dom;
+
+	assert_int_equal(dev->attached, ep->host_attached);
+	assert_true(!dev->attached || dev->pt == ep->host_pt);
+	if (d && !d->bypass) {
+		assert_true(ep->host_attached && d->has_ioas && ep->host_pt == d->ioas);
+	} else if (d) {
+		assert_true(ep->host_attached && f->v->has_bypass_ioas &&
+			    ep->host_pt == f->v->bypass_ioas);
+	} else if (f->v->bypass) {
+		/* Unattached in bypass: a host failure while re-pointing it on a
+		 * config write or reset (no status to report) leaves it blocked,
+		 * the fail-closed direction. */
+		assert_true(!ep->host_attached || (f->v->has_bypass_ioas &&
+						   ep->host_pt == f->v->bypass_ioas));
+	} else {
+		assert_false(ep->host_attached);
+	}
+}
+
+static void check_views(struct fixture *f)
+{
+	struct viommu *v = f->v;
+	const struct vdomain *d;
+
+	pthread_mutex_lock(&v->lock);
+	for (d = v->domains; d; d = d->next) {
+		assert_int_equal(d->has_ioas, d->nr_host > 0 && !d->bypass);
+		if (d->has_ioas) {
+			struct cmp c = { .a = &f->fake.ioas[d->ioas] };
+
+			assert_true(c.a->live);
+			assert_int_equal(iova_tree_foreach(d->tree, cmp_one, &c), 0);
+			assert_int_equal(c.found, c.a->n);
+		}
+	}
+	for (size_t i = 0; i < v->nr_eps; i++)
+		if (v->eps[i].hw)
+			check_endpoint(f, &v->eps[i]);
+	pthread_mutex_unlock(&v->lock);
+	assert_int_equal(f->fake.destroy_busy, 0);
+}
+
+/* ---- tests ---- */
+
+static void test_add_host_blocked_and_probe(void **state)
+{
+	struct fixture *f = fixture_new(false, 0, 0);
+	struct virtio_iommu_req_probe r = { .head.type = VIRTIO_IOMMU_T_PROBE,
+					    .endpoint = htole32(EP_HOST) };
+	uint8_t resp[VIOMMU_PROBE_SIZE + 4];
+	uint64_t start, end;
+	size_t written;
+
+	assert_int_equal(add_host(f, EP_HOST, 0), 0);
+	assert_int_equal(add_host(f, EP_HOST, 0), -EEXIST);
+	assert_false(f->fake.dev[0].attached);
+	check_views(f);
+	/* The host's IOVA hole above 2^48 is reported RESERVED after the MSI window
+	 * (the host hole at the MSI window itself is the MSI property). */
+	viommu_handle_request(f->v, &r, sizeof(r), resp, sizeof(resp), &written);
+	assert_int_equal(resp[VIOMMU_PROBE_SIZE], VIRTIO_IOMMU_S_OK);
+	assert_int_equal(resp[4], VIRTIO_IOMMU_RESV_MEM_T_MSI);
+	assert_int_equal(resp[24 + 4], VIRTIO_IOMMU_RESV_MEM_T_RESERVED);
+	memcpy(&start, resp + 24 + 8, 8);
+	memcpy(&end, resp + 24 + 16, 8);
+	assert_int_equal(le64toh(start), 1ULL << 48);
+	assert_int_equal(le64toh(end), UINT64_MAX);
+	assert_int_equal(resp[48], 0);
+	/* And MAP refuses IOVAs there. */
+	assert_int_equal(t_attach(f->v, 1, EP_HOST, 0), VIRTIO_IOMMU_S_OK);
+	T_REJECT(f->v, t_map(f->v, 1, 1ULL << 48, (1ULL << 48) + 0xfff, T_RAM, T_RW),
+		 VIRTIO_IOMMU_S_RANGE);
+	fixture_free(f);
+}
+
+static void test_attach_replays_and_mirrors(void **state)
+{
+	struct fixture *f = fixture_new(false, 0, 0);
+	uint32_t ioas;
+
+	assert_int_equal(add_host(f, EP_HOST, 0), 0);
+	assert_int_equal(t_attach(f->v, 1, EP_EMU, 0), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(t_map(f->v, 1, 0x10000, 0x1ffff, T_RAM, T_RW), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(t_map(f->v, 1, 0x20000, 0x20fff, T_RAM + 0x100000,
+			       VIRTIO_IOMMU_MAP_F_READ), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(t_map(f->v, 1, 0x40000, 0x40fff, LAYOUT_LOW_RAM_BASE, T_RW),
+			 VIRTIO_IOMMU_S_OK);
+	assert_int_equal(t_attach(f->v, 1, EP_HOST, 0), VIRTIO_IOMMU_S_OK);
+	ioas = f->fake.dev[0].pt;
+	assert_true(f->fake.dev[0].attached);
+	assert_int_equal(f->fake.ioas[ioas].n, 3);		/* replayed 1:1 */
+	check_views(f);
+	assert_int_equal(t_map(f->v, 1, 0x50000, 0x5ffff, T_RAM + 0x200000, T_RW), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(f->fake.ioas[ioas].n, 4);
+	assert_int_equal(t_unmap(f->v, 1, 0x10000, 0x20fff), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(f->fake.ioas[ioas].n, 2);
+	check_views(f);
+	/* Second host endpoint shares the IOAS. */
+	assert_int_equal(add_host(f, EP_HOST2, 1), 0);
+	assert_int_equal(t_attach(f->v, 1, EP_HOST2, 0), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(f->fake.dev[1].pt, ioas);
+	/* Detach: blocked; the IOAS goes with the last host endpoint even though
+	 * the emulated endpoint keeps the domain alive. */
+	assert_int_equal(t_detach(f->v, 1, EP_HOST), VIRTIO_IOMMU_S_OK);
+	assert_false(f->fake.dev[0].attached);
+	assert_true(f->fake.ioas[ioas].live);
+	assert_int_equal(t_detach(f->v, 1, EP_HOST2), VIRTIO_IOMMU_S_OK);
+	assert_false(f->fake.ioas[ioas].live);
+	check_views(f);
+	fixture_free(f);
+}
+
+static void test_bypass_ioas(void **state)
+{
+	struct fixture *f = fixture_new(true, 0, 0);
+	const struct fioas *a;
+	uint32_t bypass;
+
+	assert_int_equal(add_host(f, EP_HOST, 0), 0);
+	assert_true(f->fake.dev[0].attached);
+	bypass = f->fake.dev[0].pt;
+	a = &f->fake.ioas[bypass];
+	assert_int_equal(a->n, 2);			/* both RAM regions, IOVA = GPA */
+	for (int i = 0; i < a->n; i++)
+		assert_ptr_equal(a->maps[i].hva, T_HVA_BASE + a->maps[i].iova);
+	check_views(f);
+	assert_int_equal(t_attach(f->v, 1, EP_HOST, 0), VIRTIO_IOMMU_S_OK);
+	assert_int_not_equal(f->fake.dev[0].pt, bypass);
+	assert_int_equal(t_attach(f->v, 2, EP_HOST, VIRTIO_IOMMU_ATTACH_F_BYPASS), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(f->fake.dev[0].pt, bypass);
+	check_views(f);
+	/* bypass=0 blocks unattached host endpoints. */
+	assert_int_equal(t_detach(f->v, 2, EP_HOST), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(f->fake.dev[0].pt, bypass);
+	viommu_config_write(f->v, VIRTIO_IOMMU_CFG_BYPASS_OFF, "\0", 1);
+	assert_false(f->fake.dev[0].attached);
+	check_views(f);
+	fixture_free(f);
+}
+
+static void test_host_error_statuses(void **state)
+{
+	struct fixture *f = fixture_new(false, 0, 0);
+
+	assert_int_equal(add_host(f, EP_HOST, 0), 0);
+	assert_int_equal(t_attach(f->v, 1, EP_HOST, 0), VIRTIO_IOMMU_S_OK);
+	f->fake.fail_at = f->fake.calls + 1;
+	f->fake.fail_err = -ENOMEM;
+	T_REJECT(f->v, t_map(f->v, 1, 0x10000, 0x10fff, T_RAM, T_RW), VIRTIO_IOMMU_S_NOMEM);
+	f->fake.fail_at = f->fake.calls + 1;
+	f->fake.fail_err = -EIO;
+	T_REJECT(f->v, t_map(f->v, 1, 0x10000, 0x10fff, T_RAM, T_RW), VIRTIO_IOMMU_S_IOERR);
+	assert_int_equal(t_map(f->v, 1, 0x10000, 0x10fff, T_RAM, T_RW), VIRTIO_IOMMU_S_OK);
+	f->fake.fail_at = f->fake.calls + 1;
+	T_REJECT(f->v, t_unmap(f->v, 1, 0, UINT64_MAX), VIRTIO_IOMMU_S_IOERR);
+	f->fake.fail_at = f->fake.calls + 1;
+	T_REJECT(f->v, t_attach(f->v, 2, EP_HOST, 0), VIRTIO_IOMMU_S_IOERR);
+	f->fake.fail_at = f->fake.calls + 1;
+	T_REJECT(f->v, t_detach(f->v, 1, EP_HOST), VIRTIO_IOMMU_S_IOERR);
+	check_views(f);
+	fixture_free(f);
+}
+
+/* One scripted step; a failed request must leave the state unchanged. */
+static void step_req(struct fixture *f, int st, uint64_t before)
+{
+	/* Later steps may meet the fallout of an earlier failure (S_INVAL for a
+	 * domain that was never created...): any rejection must change nothing. */
+	if (st != VIRTIO_IOMMU_S_OK)
+		assert_true(t_digest(f->v) == before);
+}
+
+#define STEP(f, expr) do {					\
+		uint64_t before_ = t_digest((f)->v);		\
+		step_req((f), (expr), before_);			\
+		check_views(f);					\
+	} while (0)
+
+static void run_script(struct fixture *f)
+{
+	struct viommu *v = f->v;
+
+	if (add_host(f, EP_HOST, 0) || add_host(f, EP_HOST2, 1))
+		return;		/* registration failed cleanly; nothing to shadow */
+	check_views(f);
+	STEP(f, t_attach(v, 1, EP_EMU, 0));
+	STEP(f, t_map(v, 1, 0x10000, 0x1ffff, T_RAM, T_RW));
+	STEP(f, t_attach(v, 1, EP_HOST, 0));
+	STEP(f, t_map(v, 1, 0x20000, 0x2ffff, T_RAM + 0x10000, VIRTIO_IOMMU_MAP_F_READ));
+	STEP(f, t_attach(v, 1, EP_HOST2, 0));
+	STEP(f, t_map(v, 1, 0x30000, 0x30fff, LAYOUT_LOW_RAM_BASE, T_RW));
+	STEP(f, t_unmap(v, 1, 0x10000, 0x2ffff));
+	STEP(f, t_attach(v, 2, EP_HOST, 0));
+	STEP(f, t_map(v, 2, 0x10000, 0x10fff, T_RAM, T_RW));
+	STEP(f, t_attach(v, 3, EP_HOST2, VIRTIO_IOMMU_ATTACH_F_BYPASS));
+	STEP(f, t_detach(v, 2, EP_HOST));
+	viommu_config_write(v, VIRTIO_IOMMU_CFG_BYPASS_OFF, "\1", 1);
+	check_views(f);
+	STEP(f, t_unmap(v, 1, 0, UINT64_MAX));
+	viommu_device_reset(v);
+	check_views(f);
+	viommu_system_reset(v);
+	check_views(f);
+}
+
+static void test_fail_nth_sweep(void **state)
+{
+	int n, total;
+	uint64_t host_failed = 0, nomem = 0;
+	struct fixture *f = fixture_new(false, 0, 0);
+
+	run_script(f);
+	total = f->fake.calls;
+	fixture_free(f);
+	assert_true(total > 20);
+	for (n = 1; n <= total; n++) {
+		struct viommu_stats s;
+
+		f = fixture_new(false, n, n % 3 ? -EIO : -ENOMEM);
+		run_script(f);
+		assert_true(f->fake.calls >= n);	/* the failure was injected */
+		viommu_stats(f->v, &s);
+		host_failed += s.status[VIRTIO_IOMMU_S_IOERR] + s.status[VIRTIO_IOMMU_S_NOMEM];
+		nomem += s.status[VIRTIO_IOMMU_S_NOMEM];
+		fixture_free(f);
+	}
+	/* Most injected failures surface as a request status. */
+	assert_true(host_failed >= (uint64_t)total / 2);
+	assert_true(nomem > 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_add_host_blocked_and_probe),
+		cmocka_unit_test(test_attach_replays_and_mirrors),
+		cmocka_unit_test(test_bypass_ioas),
+		cmocka_unit_test(test_host_error_statuses),
+		cmocka_unit_test(test_fail_nth_sweep),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

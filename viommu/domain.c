@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Domains, endpoints and mappings of the virtio-iommu (spec 5.13.6.2-6).
+ * A domain exists while endpoints are attached to it; when the last one
+ * leaves, the domain and all its mappings go (5.13.6.3: "it ceases to
+ * exist"). Host-side effects go through shadow.c first, so a host failure
+ * leaves the guest-visible state unchanged. Every function runs under v->lock.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "viommu/viommu_int.h"
+
+struct vendpoint *ep_find_locked(struct viommu *v, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < v->nr_eps; i++)
+		if (v->eps[i].id == id)
+			return &v->eps[i];
+	return NULL;
+}
+
+struct vendpoint *ep_add_locked(struct viommu *v, uint32_t id)
+{
+	struct vendpoint *eps;
+	size_t cap;
+
+	if (ep_find_locked(v, id))
+		return ep_find_locked(v, id);
+	if (v->nr_eps == v->cap_eps) {
+		/* Endpoints are registered before the guest runs, and vdomain keeps
+		 * no pointer to them, so moving the array is safe. */
+		cap = v->cap_eps ? v->cap_eps * 2 : 8;
+		eps = realloc(v->eps, cap * sizeof(*eps));
+		if (!eps)
+			return NULL;
+		v->eps = eps;
+		v->cap_eps = cap;
+	}
+	v->eps[v->nr_eps] = (struct vendpoint){ .id = id };
+	return &v->eps[v->nr_eps++];
+}
+
+struct vdomain *dom_find_locked(struct viommu *v, uint32_t id)
+{
+	struct vdomain *d;
+
+	for (d = v->domains; d; d = d->next)
+		if (d->id == id)
+			return d;
+	return NULL;
+}
+
+static struct vdomain *dom_new(uint32_t id, bool bypass)
+{
+	struct vdomain *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->tree = iova_tree_create();
+	if (!d->tree) {
+		free(d);
+		return NULL;
+	}
+	d->id = id;
+	d->bypass = bypass;
+	return d;
+}
+
+static void dom_free(struct viommu *v, struct vdomain *d)
+{
+	struct vdomain **pp;
+
+	for (pp = &v->domains; *pp; pp = &(*pp)->next) {
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	}
+	iova_tree_destroy(d->tree);
+	free(d);
+}
+
+/* Software side of leaving a domain; the host side was already switched. */
+static void ep_leave(struct viommu *v, struct vendpoint *ep)
+{
+	struct vdomain *d = ep->dom;
+
+	if (!d)
+		return;
+	ep->dom = NULL;
+	d->nr_eps--;
+	if (ep->hw) {
+		d->nr_host--;
+		shadow_domain_put_locked(v, d);
+	}
+	if (!d->nr_eps)
+		dom_free(v, d);
+}
+
+static void ep_join(struct vendpoint *ep, struct vdomain *d)
+{
+	ep->dom = d;
+	d->nr_eps++;
+	if (ep->hw)
+		d->nr_host++;
+}
+
+/*
+ * Attach (5.13.6.2), moving the endpoint from its old domain. -EINVAL when
+ * the bypass flag does not match an existing domain, -EXDEV when the domain
+ * is shadowed by another host backend, -ENOMEM, or a backend error.
+ */
+int dom_attach_locked(struct viommu *v, struct vendpoint *ep, uint32_t dom_id, bool bypass)
+{
+	struct vdomain *d = dom_find_locked(v, dom_id);
+	bool created = false;
+	int ret;
+
+	if (d && d->bypass != bypass)
+		return -EINVAL;
+	if (d && ep->dom == d)
+		return 0;
+	if (d && ep->hw && d->hw && d->hw != ep->hw)
+		return -EXDEV;
+	if (!d) {
+		d = dom_new(dom_id, bypass);
+		if (!d)
+			return -ENOMEM;
+		d->next = v->domains;
+		v->domains = d;
+		created = true;
+	}
+	if (ep->hw) {
+		ret = shadow_switch_locked(v, ep, d);
+		if (ret) {
+			if (created)
+				dom_free(v, d);
+			return ret;
+		}
+	}
+	ep_leave(v, ep);
+	ep_join(ep, d);
+	return 0;
+}
+
+/* Detach (5.13.6.3): afterwards the endpoint is blocked or in bypass. */
+int dom_detach_locked(struct viommu *v, struct vendpoint *ep)
+{
+	int ret;
+
+	if (ep->hw) {
+		ret = shadow_switch_locked(v, ep, NULL);
+		if (ret)
+			return ret;
+	}
+	ep_leave(v, ep);
+	return 0;
+}
+
+/* Insert, then mirror into the IOAS; a host failure undoes the insert. */
+int dom_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m)
+{
+	int ret;
+
+	ret = iova_tree_insert(d->tree, m->start, m->last, m->gpa, m->flags);
+	if (ret)
+		return ret;
+	if (d->has_ioas) {
+		ret = shadow_map_locked(v, d, m);
+		if (ret) {
+			iova_tree_remove(d->tree, m->start);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* A span of all 2^64 bytes has no length in 64 bits: cut it in two at a
+ * mapping boundary (the only case where the host sees two calls). */
+static int host_unmap_span(struct viommu *v, struct vdomain *d, const struct iova_map *span)
+{
+	const struct iova_map *mid;
+	struct iova_map lo, hi;
+	int ret;
+
+	if (span->start != 0 || span->last != UINT64_MAX)
+		return shadow_unmap_locked(v, d, span);
+	mid = iova_tree_first_overlap(d->tree, 1ULL << 63, UINT64_MAX);
+	if (mid->start == 0)
+		mid = iova_tree_next(d->tree, 0);
+	lo = (struct iova_map){ .start = 0, .last = mid->start - 1 };
+	hi = (struct iova_map){ .start = mid->start, .last = UINT64_MAX };
+	ret = shadow_unmap_locked(v, d, &lo);
+	return ret ? ret : shadow_unmap_locked(v, d, &hi);
+}
+
+/*
+ * UNMAP (5.13.6.6): a mapping that straddles either edge of [start, last]
+ * would be split, so nothing is removed (-ERANGE). Otherwise every mapping
+ * inside goes. The host is asked once for the whole span (its unmap removes
+ * whole mappings and skips holes), so a host failure leaves both views as
+ * they were; only then does the tree change.
+ */
+int dom_unmap_locked(struct viommu *v, struct vdomain *d, uint64_t start, uint64_t last)
+{
+	const struct iova_map *first = iova_tree_first_overlap(d->tree, start, last);
+	const struct iova_map *end = iova_tree_last_overlap(d->tree, start, last);
+	struct iova_map span;
+	uint64_t next;
+	int ret;
+
+	if (!first)
+		return 0;
+	if (first->start < start || end->last > last)
+		return -ERANGE;
+	span = (struct iova_map){ .start = first->start, .last = end->last };
+	if (d->has_ioas) {
+		ret = host_unmap_span(v, d, &span);
+		if (ret)
+			return ret;
+	}
+	for (next = span.start; (first = iova_tree_first_overlap(d->tree, next, span.last)); ) {
+		next = first->last;
+		iova_tree_remove(d->tree, first->start);
+		if (next == span.last)
+			break;
+		next++;
+	}
+	return 0;
+}
+
+/* Device reset: "endpoints are not attached to any domain" (5.13.5). */
+void dom_reset_locked(struct viommu *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nr_eps; i++) {
+		struct vendpoint *ep = &v->eps[i];
+
+		/* Fail closed: if the host cannot re-point the device, block it. */
+		if (ep->hw && shadow_switch_locked(v, ep, NULL))
+			shadow_block_locked(v, ep);
+		ep_leave(v, ep);
+	}
+}
+
+/* Teardown: drop all domains without touching host devices again. */
+void dom_free_all_locked(struct viommu *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nr_eps; i++)
+		ep_leave(v, &v->eps[i]);
+}
+
+void dom_bypass_changed_locked(struct viommu *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nr_eps; i++)
+		if (v->eps[i].hw && !v->eps[i].dom && shadow_switch_locked(v, &v->eps[i], NULL))
+			shadow_block_locked(v, &v->eps[i]);
+}

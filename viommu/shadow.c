@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Shadow mode: host endpoints get the guest's mappings through hiopt. One
+ * IOAS per guest domain (allocated on the first host endpoint's attach, with
+ * the domain's mappings replayed 1:1), one identity IOAS of all guest RAM for
+ * bypass. This file is the only one that calls hiopt ops. All under v->lock.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "vmm/memmap.h"
+#include "viommu/viommu_int.h"
+
+static int be_err(struct viommu *v, int ret)
+{
+	if (ret)
+		v->stats.host_errors++;
+	return ret;
+}
+
+static unsigned prot_of(uint32_t flags)
+{
+	return (flags & VIRTIO_IOMMU_MAP_F_READ ? HIOPT_PROT_READ : 0) |
+	       (flags & VIRTIO_IOMMU_MAP_F_WRITE ? HIOPT_PROT_WRITE : 0);
+}
+
+/* Host address of a mapping's target (RAM, or an assigned BAR for MMIO). */
+static void *map_hva(struct viommu *v, const struct iova_map *m)
+{
+	uint64_t len = m->last - m->start + 1;
+	struct memmap_region reg;
+
+	if (!(m->flags & VIRTIO_IOMMU_MAP_F_MMIO))
+		return memmap_hva(v->cfg.mem, m->gpa, len, m->flags & VIRTIO_IOMMU_MAP_F_WRITE);
+	if (memmap_query(v->cfg.mem, m->gpa, len, &reg) || !reg.hva)
+		return NULL;
+	return (uint8_t *)reg.hva + (m->gpa - reg.start);
+}
+
+int shadow_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m)
+{
+	void *hva = map_hva(v, m);
+
+	if (!hva)
+		return be_err(v, -EFAULT);
+	return be_err(v, d->hw->ops->map(d->hw->be, d->ioas, m->start, hva,
+					 m->last - m->start + 1, prot_of(m->flags)));
+}
+
+int shadow_unmap_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m)
+{
+	uint64_t unmapped = 0;
+
+	return be_err(v, d->hw->ops->unmap(d->hw->be, d->ioas, m->start,
+					   m->last - m->start + 1, &unmapped));
+}
+
+struct replay {
+	struct viommu *v;
+	struct vdomain *d;
+};
+
+static int replay_one(const struct iova_map *m, void *opaque)
+{
+	struct replay *r = opaque;
+
+	return shadow_map_locked(r->v, r->d, m);
+}
+
+static void domain_ioas_drop(struct vdomain *d)
+{
+	d->hw->ops->ioas_destroy(d->hw->be, d->ioas);
+	d->has_ioas = false;
+	d->hw = NULL;
+}
+
+/* Give d an IOAS holding its mappings (replayed 1:1, never per page). */
+static int domain_ioas_get(struct viommu *v, struct vdomain *d, const struct hiopt *hw,
+			   bool *fresh)
+{
+	struct replay r = { .v = v, .d = d };
+	int ret;
+
+	if (d->has_ioas)
+		return d->hw == hw ? 0 : -EXDEV;
+	ret = be_err(v, hw->ops->ioas_alloc(hw->be, &d->ioas));
+	if (ret)
+		return ret;
+	d->hw = hw;
+	d->has_ioas = true;
+	ret = iova_tree_foreach(d->tree, replay_one, &r);
+	if (ret) {
+		domain_ioas_drop(d);
+		return ret;
+	}
+	*fresh = true;
+	return 0;
+}
+
+void shadow_domain_put_locked(struct viommu *v, struct vdomain *d)
+{
+	if (d->has_ioas && !d->nr_host)
+		domain_ioas_drop(d);
+}
+
+static int map_ram_identity(struct viommu *v, const struct hiopt *hw, uint32_t ioas)
+{
+	struct memmap_region regs[64];
+	size_t i, n = memmap_snapshot(v->cfg.mem, regs, 64);
+	int ret;
+
+	if (n > 64)
+		return -E2BIG;
+	for (i = 0; i < n; i++) {
+		if (regs[i].kind != MEMMAP_RAM || !regs[i].hva)
+			continue;
+		ret = be_err(v, hw->ops->map(hw->be, ioas, regs[i].start, regs[i].hva,
+					     regs[i].last - regs[i].start + 1,
+					     HIOPT_PROT_READ | HIOPT_PROT_WRITE));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The identity IOAS (IOVA = GPA over every RAM region), built on first use. */
+static int bypass_ioas_get(struct viommu *v, const struct hiopt *hw, uint32_t *ioas)
+{
+	int ret;
+
+	if (v->has_bypass_ioas) {
+		*ioas = v->bypass_ioas;
+		return v->bypass_hw == hw ? 0 : -EXDEV;
+	}
+	ret = be_err(v, hw->ops->ioas_alloc(hw->be, &v->bypass_ioas));
+	if (ret)
+		return ret;
+	ret = map_ram_identity(v, hw, v->bypass_ioas);
+	if (ret) {
+		hw->ops->ioas_destroy(hw->be, v->bypass_ioas);
+		return ret;
+	}
+	v->bypass_hw = hw;
+	v->has_bypass_ioas = true;
+	*ioas = v->bypass_ioas;
+	return 0;
+}
+
+void shadow_bypass_release_locked(struct viommu *v)
+{
+	if (!v->has_bypass_ioas)
+		return;
+	v->bypass_hw->ops->ioas_destroy(v->bypass_hw->be, v->bypass_ioas);
+	v->has_bypass_ioas = false;
+}
+
+int shadow_block_locked(struct viommu *v, struct vendpoint *ep)
+{
+	int ret;
+
+	if (!ep->host_attached)
+		return 0;
+	ret = be_err(v, ep->hw->ops->device_detach(ep->hw->be, ep->dev));
+	if (!ret)
+		ep->host_attached = false;
+	return ret;
+}
+
+/* Point the device at pt. iommufd replaces an attachment atomically; a backend
+ * that answers -EBUSY gets detach + attach, and the old one back on failure. */
+static int dev_attach(struct viommu *v, struct vendpoint *ep, uint32_t pt)
+{
+	const struct hiopt *hw = ep->hw;
+	int ret;
+
+	if (ep->host_attached && ep->host_pt == pt)
+		return 0;
+	ret = hw->ops->device_attach(hw->be, ep->dev, pt);
+	if (ret == -EBUSY && ep->host_attached) {
+		ret = shadow_block_locked(v, ep);
+		if (ret)
+			return ret;
+		ret = hw->ops->device_attach(hw->be, ep->dev, pt);
+		if (ret && !hw->ops->device_attach(hw->be, ep->dev, ep->host_pt))
+			ep->host_attached = true;
+	}
+	if (be_err(v, ret))
+		return ret;
+	ep->host_attached = true;
+	ep->host_pt = pt;
+	return 0;
+}
+
+/*
+ * Make the host follow the guest view of ep when it is attached to target
+ * (NULL: not attached): the domain's IOAS, the bypass IOAS, or blocked.
+ * On failure the device keeps its previous host attachment.
+ */
+int shadow_switch_locked(struct viommu *v, struct vendpoint *ep, struct vdomain *target)
+{
+	bool fresh = false;
+	uint32_t pt;
+	int ret;
+
+	if (target && !target->bypass) {
+		ret = domain_ioas_get(v, target, ep->hw, &fresh);
+		pt = target->ioas;
+	} else if (target || v->bypass) {
+		ret = bypass_ioas_get(v, ep->hw, &pt);
+	} else {
+		return shadow_block_locked(v, ep);
+	}
+	if (ret)
+		return ret;
+	ret = dev_attach(v, ep, pt);
+	if (ret && fresh)
+		domain_ioas_drop(target);
+	return ret;
+}
+
+/* Usable host IOVA ranges of dev -> the gaps within [in_start, in_end]. */
+static int gaps_of(const struct hiopt_iova_range *r, size_t nr, uint64_t in_start,
+		   uint64_t in_end, struct viommu_range *gaps, size_t max, size_t *n)
+{
+	uint64_t cur = in_start;
+	bool done = false;
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < nr && !done; i++) {
+		if (r[i].last < cur || r[i].start > in_end)
+			continue;
+		if (r[i].start > cur) {
+			if (*n == max)
+				return -E2BIG;
+			gaps[(*n)++] = (struct viommu_range){ cur, r[i].start - 1 };
+		}
+		done = r[i].last >= in_end;
+		cur = r[i].last + 1;
+	}
+	if (!done) {
+		if (*n == max)
+			return -E2BIG;
+		gaps[(*n)++] = (struct viommu_range){ cur, in_end };
+	}
+	return 0;
+}
+
+int shadow_host_resv(const struct hiopt *hw, struct hiopt_dev *dev, uint64_t in_start,
+		     uint64_t in_end, struct viommu_range *gaps, size_t max, size_t *n)
+{
+	struct hiopt_iova_range r[VIOMMU_MAX_HOST_RANGES];
+	size_t nr = 0;
+	uint32_t ioas;
+	int ret;
+
+	/* The device's reserved regions show in an IOAS it is attached to. */
+	ret = hw->ops->ioas_alloc(hw->be, &ioas);
+	if (ret)
+		return ret;
+	ret = hw->ops->device_attach(hw->be, dev, ioas);
+	if (ret)
+		goto out_ioas;
+	ret = hw->ops->iova_ranges(hw->be, ioas, r, VIOMMU_MAX_HOST_RANGES, &nr);
+	/* Never destroy an IOAS a device still uses: retry a failed detach once,
+	 * then give up and leave the IOAS (a leak, not a hole). */
+	if (hw->ops->device_detach(hw->be, dev) && hw->ops->device_detach(hw->be, dev)) {
+		fprintf(stderr, "viommu: cannot detach host device after probing it\n");
+		return -EIO;
+	}
+	if (!ret && nr > VIOMMU_MAX_HOST_RANGES)
+		ret = -E2BIG;
+	if (!ret)
+		ret = gaps_of(r, nr, in_start, in_end, gaps, max, n);
+out_ioas:
+	hw->ops->ioas_destroy(hw->be, ioas);
+	return ret;
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Internal state of the viommu, shared by device.c (transport, config,
+ * eventq, translate), request.c (request parsing), domain.c (domains,
+ * endpoints, mappings) and shadow.c (host IOASes). Not for other folders.
+ */
+#ifndef IOSHADE_VIOMMU_VIOMMU_INT_H
+#define IOSHADE_VIOMMU_VIOMMU_INT_H
+
+#include <pthread.h>
+
+#include "viommu/iova_tree.h"
+#include "viommu/viommu.h"
+#include "viommu/virtio_iommu.h"
+
+struct virtio_pci;
+
+/* A guest domain. Exists while at least one endpoint is attached. */
+struct vdomain {
+	struct vdomain *next;
+	uint32_t id;
+	bool bypass;			/* created with ATTACH_F_BYPASS: no mappings */
+	unsigned nr_eps;		/* endpoints attached, >= 1 */
+	struct iova_tree *tree;		/* the guest's mappings (empty when bypass) */
+	/* Shadow: one IOAS per domain, present iff nr_host > 0 and !bypass.
+	 * Invariant: the IOAS maps exactly the tree's mappings. */
+	unsigned nr_host;		/* host endpoints attached */
+	const struct hiopt *hw;		/* backend of ioas */
+	uint32_t ioas;
+	bool has_ioas;
+};
+
+struct vendpoint {
+	uint32_t id;			/* PCI BDF */
+	struct vdomain *dom;		/* NULL: not attached */
+	/* Host endpoints only (hw != NULL). */
+	const struct hiopt *hw;
+	struct hiopt_dev *dev;
+	bool host_attached;		/* attached to host_pt on the host */
+	uint32_t host_pt;
+};
+
+struct viommu {
+	pthread_mutex_t lock;		/* protects everything below; taken by
+					 * request handling, translate, config */
+	struct viommu_config cfg;	/* cfg.resv points to nothing after create */
+	uint64_t granule;		/* lowest bit of page_size_mask */
+	uint64_t dev_features, drv_features;
+	uint8_t bypass;			/* config field, 0 or 1 */
+	struct vdomain *domains;
+	struct vendpoint *eps;
+	size_t nr_eps, cap_eps;
+	/* RESV_MEM: the MSI window plus these RESERVED ranges, sorted, merged,
+	 * disjoint from the MSI window. */
+	struct viommu_range resv[VIOMMU_MAX_RESV];
+	size_t nr_resv;
+	/* Identity IOAS for host endpoints in bypass mode (lazy). */
+	const struct hiopt *bypass_hw;
+	uint32_t bypass_ioas;
+	bool has_bypass_ioas;
+	struct viommu_stats stats;
+	struct virtio_pci *vp;		/* NULL without a transport */
+	viommu_fault_sink sink;
+	void *sink_opaque;
+};
+
+static inline bool has_feature(const struct viommu *v, unsigned bit)
+{
+	return v->drv_features & (1ULL << bit);
+}
+
+/* domain.c (caller holds v->lock) */
+struct vendpoint *ep_find_locked(struct viommu *v, uint32_t id);
+struct vendpoint *ep_add_locked(struct viommu *v, uint32_t id);
+struct vdomain *dom_find_locked(struct viommu *v, uint32_t id);
+int dom_attach_locked(struct viommu *v, struct vendpoint *ep, uint32_t dom_id, bool bypass);
+int dom_detach_locked(struct viommu *v, struct vendpoint *ep);
+int dom_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m);
+/* -ERANGE when the range would split a mapping (nothing removed). */
+int dom_unmap_locked(struct viommu *v, struct vdomain *d, uint64_t start, uint64_t last);
+void dom_reset_locked(struct viommu *v);
+void dom_free_all_locked(struct viommu *v);
+/* Re-point every unattached host endpoint after a bypass change. */
+void dom_bypass_changed_locked(struct viommu *v);
+
+/* shadow.c (caller holds v->lock). Return 0 or -errno from the backend. */
+int shadow_switch_locked(struct viommu *v, struct vendpoint *ep, struct vdomain *target);
+int shadow_block_locked(struct viommu *v, struct vendpoint *ep);
+void shadow_domain_put_locked(struct viommu *v, struct vdomain *d);
+int shadow_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m);
+int shadow_unmap_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m);
+void shadow_bypass_release_locked(struct viommu *v);
+int shadow_host_resv(const struct hiopt *hw, struct hiopt_dev *dev, uint64_t in_start,
+		     uint64_t in_end, struct viommu_range *gaps, size_t max, size_t *n);
+
+/* request.c */
+int viommu_resv_add_locked(struct viommu *v, const struct viommu_range *r, size_t n);
+
+#endif

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * virtio-iommu wire format (virtio 1.3, section 5.13 "IOMMU device", device
+ * ID 23). All multi-byte fields are little-endian; structures are exactly as
+ * the spec lays them out (sizes checked with static asserts below).
+ */
+#ifndef IOSHADE_VIOMMU_VIRTIO_IOMMU_H
+#define IOSHADE_VIOMMU_VIRTIO_IOMMU_H
+
+#include <stdint.h>
+
+#define VIRTIO_ID_IOMMU			23
+
+/* Feature bits (5.13.3). */
+#define VIRTIO_IOMMU_F_INPUT_RANGE	0
+#define VIRTIO_IOMMU_F_DOMAIN_RANGE	1
+#define VIRTIO_IOMMU_F_MAP_UNMAP	2
+#define VIRTIO_IOMMU_F_BYPASS		3	/* legacy; never offered */
+#define VIRTIO_IOMMU_F_PROBE		4
+#define VIRTIO_IOMMU_F_MMIO		5
+#define VIRTIO_IOMMU_F_BYPASS_CONFIG	6
+
+struct virtio_iommu_config {
+	uint64_t page_size_mask;
+	uint64_t input_start, input_end;	/* input_range */
+	uint32_t domain_start, domain_end;	/* domain_range */
+	uint32_t probe_size;
+	uint8_t bypass;
+	uint8_t reserved[3];
+} __attribute__((packed));
+
+#define VIRTIO_IOMMU_CFG_BYPASS_OFF	36
+
+/* Request types. */
+#define VIRTIO_IOMMU_T_ATTACH		1
+#define VIRTIO_IOMMU_T_DETACH		2
+#define VIRTIO_IOMMU_T_MAP		3
+#define VIRTIO_IOMMU_T_UNMAP		4
+#define VIRTIO_IOMMU_T_PROBE		5
+
+/* Status codes. */
+#define VIRTIO_IOMMU_S_OK		0
+#define VIRTIO_IOMMU_S_IOERR		1
+#define VIRTIO_IOMMU_S_UNSUPP		2
+#define VIRTIO_IOMMU_S_DEVERR		3
+#define VIRTIO_IOMMU_S_INVAL		4
+#define VIRTIO_IOMMU_S_RANGE		5
+#define VIRTIO_IOMMU_S_NOENT		6
+#define VIRTIO_IOMMU_S_FAULT		7
+#define VIRTIO_IOMMU_S_NOMEM		8
+#define VIRTIO_IOMMU_S_COUNT		9
+
+struct virtio_iommu_req_head {
+	uint8_t type;
+	uint8_t reserved[3];
+} __attribute__((packed));
+
+struct virtio_iommu_req_tail {
+	uint8_t status;
+	uint8_t reserved[3];
+} __attribute__((packed));
+
+#define VIRTIO_IOMMU_ATTACH_F_BYPASS	(1u << 0)
+
+/* Device-readable parts (the tail is the device-writable part). */
+struct virtio_iommu_req_attach {
+	struct virtio_iommu_req_head head;
+	uint32_t domain;
+	uint32_t endpoint;
+	uint32_t flags;
+	uint8_t reserved[4];
+} __attribute__((packed));
+
+struct virtio_iommu_req_detach {
+	struct virtio_iommu_req_head head;
+	uint32_t domain;
+	uint32_t endpoint;
+	uint8_t reserved[8];
+} __attribute__((packed));
+
+/* MAP flags (5.13.6.5). The spec puts MMIO at bit 2. */
+#define VIRTIO_IOMMU_MAP_F_READ		(1u << 0)
+#define VIRTIO_IOMMU_MAP_F_WRITE	(1u << 1)
+#define VIRTIO_IOMMU_MAP_F_MMIO		(1u << 2)
+
+struct virtio_iommu_req_map {
+	struct virtio_iommu_req_head head;
+	uint32_t domain;
+	uint64_t virt_start;
+	uint64_t virt_end;
+	uint64_t phys_start;
+	uint32_t flags;
+} __attribute__((packed));
+
+struct virtio_iommu_req_unmap {
+	struct virtio_iommu_req_head head;
+	uint32_t domain;
+	uint64_t virt_start;
+	uint64_t virt_end;
+	uint8_t reserved[4];
+} __attribute__((packed));
+
+struct virtio_iommu_req_probe {
+	struct virtio_iommu_req_head head;
+	uint32_t endpoint;
+	uint8_t reserved[64];
+} __attribute__((packed));
+
+/* PROBE properties (5.13.6.8). */
+#define VIRTIO_IOMMU_PROBE_T_NONE	0
+#define VIRTIO_IOMMU_PROBE_T_RESV_MEM	1
+#define VIRTIO_IOMMU_PROBE_T_MASK	0xfff
+
+struct virtio_iommu_probe_property {
+	uint16_t type;
+	uint16_t length;		/* bytes after this header */
+} __attribute__((packed));
+
+#define VIRTIO_IOMMU_RESV_MEM_T_RESERVED	0
+#define VIRTIO_IOMMU_RESV_MEM_T_MSI		1
+
+struct virtio_iommu_probe_resv_mem {
+	struct virtio_iommu_probe_property head;
+	uint8_t subtype;
+	uint8_t reserved[3];
+	uint64_t start;
+	uint64_t end;			/* inclusive */
+} __attribute__((packed));
+
+/* Fault reports on the eventq (5.13.6.9). */
+#define VIRTIO_IOMMU_FAULT_R_UNKNOWN	0
+#define VIRTIO_IOMMU_FAULT_R_DOMAIN	1
+#define VIRTIO_IOMMU_FAULT_R_MAPPING	2
+
+#define VIRTIO_IOMMU_FAULT_F_READ	(1u << 0)
+#define VIRTIO_IOMMU_FAULT_F_WRITE	(1u << 1)
+#define VIRTIO_IOMMU_FAULT_F_EXEC	(1u << 2)
+#define VIRTIO_IOMMU_FAULT_F_ADDRESS	(1u << 8)
+
+struct virtio_iommu_fault {
+	uint8_t reason;
+	uint8_t reserved[3];
+	uint32_t flags;
+	uint32_t endpoint;
+	uint32_t reserved1;
+	uint64_t address;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct virtio_iommu_config) == 40, "config layout");
+_Static_assert(sizeof(struct virtio_iommu_req_attach) == 20, "attach layout");
+_Static_assert(sizeof(struct virtio_iommu_req_detach) == 20, "detach layout");
+_Static_assert(sizeof(struct virtio_iommu_req_map) == 36, "map layout");
+_Static_assert(sizeof(struct virtio_iommu_req_unmap) == 28, "unmap layout");
+_Static_assert(sizeof(struct virtio_iommu_req_probe) == 72, "probe layout");
+_Static_assert(sizeof(struct virtio_iommu_probe_resv_mem) == 24, "resv_mem layout");
+_Static_assert(sizeof(struct virtio_iommu_fault) == 24, "fault layout");
+
+#endif

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vm_config helpers shared by the command line and (later) domain XML front
+ * ends: defaults, memory size parsing, --device syntax and file checks. All
+ * pure except config_check_files, which only looks at the file system.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmm/config.h"
+
+void config_init(struct vm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->memory = CONFIG_MEM_DEFAULT;
+	cfg->cpus = 1;
+	cfg->serial = CONFIG_SERIAL_STDOUT;
+	cfg->viommu = CONFIG_AUTO;
+	cfg->iommu_backend = CONFIG_BACKEND_AUTO;
+	cfg->log_level = CONFIG_LOG_WARN;
+}
+
+static int size_shift(const char *suffix, unsigned *shift)
+{
+	static const char units[] = "KMGT";
+	const char *u;
+
+	if (!*suffix) {
+		*shift = 0;
+		return 0;
+	}
+	u = strchr(units, toupper((unsigned char)suffix[0]));
+	if (!u)
+		return -EINVAL;
+	*shift = 10 * (unsigned)(u - units + 1);
+	suffix++;
+	if (!strcasecmp(suffix, "") || !strcasecmp(suffix, "b") || !strcasecmp(suffix, "ib"))
+		return 0;
+	return -EINVAL;
+}
+
+int config_parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned shift;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (size_shift(end, &shift))
+		return -EINVAL;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static const char *const device_kind_names[] = {
+	[CONFIG_DEV_EDU] = "edu",
+	[CONFIG_DEV_EDU_SIM] = "edu-sim",
+	[CONFIG_DEV_VFIO] = "vfio",
+};
+
+const char *config_device_kind_name(enum config_device_kind kind)
+{
+	return (unsigned)kind < sizeof(device_kind_names) / sizeof(device_kind_names[0]) ?
+	       device_kind_names[kind] : "?";
+}
+
+const char *config_device_kinds(void)
+{
+	return "edu, edu-sim, vfio=BDF";
+}
+
+/* "[dddd:]bb:dd.f" in hex -> normalised "dddd:bb:dd.f". */
+static int parse_bdf(const char *s, char *out, size_t outlen)
+{
+	unsigned dom = 0, bus, dev, fn;
+	int n = 0;
+
+	if (sscanf(s, "%4x:%2x:%2x.%1u%n", &dom, &bus, &dev, &fn, &n) == 4 && !s[n])
+		goto check;
+	dom = 0;
+	n = 0;
+	if (sscanf(s, "%2x:%2x.%1u%n", &bus, &dev, &fn, &n) != 3 || s[n])
+		return -EINVAL;
+check:
+	if (dev > 0x1f || fn > 7 || !isxdigit((unsigned char)s[0]))
+		return -EINVAL;
+	snprintf(out, outlen, "%04x:%02x:%02x.%u", dom, bus, dev, fn);
+	return 0;
+}
+
+static int parse_device_kind(char *head, struct config_device *dev, char *err, size_t errlen)
+{
+	char *val = strchr(head, '=');
+
+	if (val)
+		*val++ = '\0';
+	for (unsigned k = 0; k < sizeof(device_kind_names) / sizeof(device_kind_names[0]); k++) {
+		if (strcmp(head, device_kind_names[k]))
+			continue;
+		dev->kind = (enum config_device_kind)k;
+		if ((k == CONFIG_DEV_VFIO) != (val != NULL))
+			goto bad_value;
+		if (val && parse_bdf(val, dev->host_bdf, sizeof(dev->host_bdf)))
+			goto bad_value;
+		return 0;
+	}
+	snprintf(err, errlen, "--device: unknown device kind '%s' (known: %s)",
+		 head, config_device_kinds());
+	return -EINVAL;
+bad_value:
+	if (dev->kind == CONFIG_DEV_VFIO)
+		snprintf(err, errlen, "--device vfio: expected vfio=[dddd:]bb:dd.f, got '%s%s%s'",
+			 head, val ? "=" : "", val ? val : "");
+	else
+		snprintf(err, errlen, "--device %s: takes no value, got '%s=%s'", head, head, val);
+	return -EINVAL;
+}
+
+static int parse_device_opt(char *opt, struct config_device *dev, char *err, size_t errlen)
+{
+	if (!strcmp(opt, "iommu=on")) {
+		dev->iommu = CONFIG_ON;
+		return 0;
+	}
+	if (!strcmp(opt, "iommu=off")) {
+		dev->iommu = CONFIG_OFF;
+		return 0;
+	}
+	if (!strncmp(opt, "iommu=", 6))
+		snprintf(err, errlen, "--device %s: iommu must be on or off, got '%s'",
+			 config_device_kind_name(dev->kind), opt + 6);
+	else
+		snprintf(err, errlen, "--device %s: unknown option '%s' (known: iommu=on|off)",
+			 config_device_kind_name(dev->kind), opt);
+	return -EINVAL;
+}
+
+int config_parse_device(const char *arg, struct config_device *dev, char *err, size_t errlen)
+{
+	char buf[CONFIG_DEVSPEC_MAX];
+	char *save = NULL, *tok;
+	int ret;
+
+	memset(dev, 0, sizeof(*dev));
+	dev->iommu = CONFIG_AUTO;
+	if (strlen(arg) >= sizeof(buf)) {
+		snprintf(err, errlen, "--device: argument longer than %zu bytes", sizeof(buf) - 1);
+		return -EINVAL;
+	}
+	snprintf(dev->spec, sizeof(dev->spec), "%s", arg);
+	snprintf(buf, sizeof(buf), "%s", arg);
+	tok = strtok_r(buf, ",", &save);
+	if (!tok) {
+		snprintf(err, errlen, "--device: empty device (known: %s)", config_device_kinds());
+		return -EINVAL;
+	}
+	ret = parse_device_kind(tok, dev, err, errlen);
+	while (!ret && (tok = strtok_r(NULL, ",", &save)))
+		ret = parse_device_opt(tok, dev, err, errlen);
+	return ret;
+}
+
+static int check_readable(const char *what, const char *path, char *err, size_t errlen)
+{
+	int e;
+
+	if (!access(path, R_OK))
+		return 0;
+	e = errno;
+	snprintf(err, errlen, "%s '%s': %s", what, path, strerror(e));
+	return -e;
+}
+
+int config_check_files(const struct vm_config *cfg, char *err, size_t errlen)
+{
+	int ret;
+
+	if (!cfg->kernel[0]) {
+		snprintf(err, errlen, "no kernel given (use --kernel PATH)");
+		return -EINVAL;
+	}
+	ret = check_readable("--kernel", cfg->kernel, err, errlen);
+	if (!ret && cfg->initrd[0])
+		ret = check_readable("--initrd", cfg->initrd, err, errlen);
+	return ret;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * One description of a VM, filled from the command line (cli.c) or, later,
+ * from libvirt domain XML. Plain data: no handles, no allocations, so a config
+ * can be copied, compared and built in a unit test.
+ */
+#ifndef IOSHADE_VMM_CONFIG_H
+#define IOSHADE_VMM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_PATH_MAX		4096
+#define CONFIG_CMDLINE_MAX	2048	/* fits LAYOUT_CMDLINE_MAX with its NUL */
+#define CONFIG_MAX_DEVICES	16
+#define CONFIG_DEVSPEC_MAX	128
+
+#define CONFIG_MEM_MIN		(16ULL << 20)
+#define CONFIG_MEM_MAX		(1ULL << 40)
+#define CONFIG_MEM_DEFAULT	(256ULL << 20)
+#define CONFIG_CPUS_MAX		8
+
+enum config_device_kind {
+	CONFIG_DEV_EDU,		/* emulated edu DMA device (vmm/edu.c) */
+	CONFIG_DEV_EDU_SIM,	/* simulated assignable edu behind the sim IOMMU */
+	CONFIG_DEV_VFIO,	/* host device assigned through VFIO/iommufd */
+};
+
+/* Tri-state switches: AUTO lets the machine decide. */
+enum config_switch {
+	CONFIG_AUTO,
+	CONFIG_ON,
+	CONFIG_OFF,
+};
+
+enum config_iommu_backend {
+	CONFIG_BACKEND_AUTO,
+	CONFIG_BACKEND_IOMMUFD,
+	CONFIG_BACKEND_SIM,
+};
+
+enum config_serial {
+	CONFIG_SERIAL_STDOUT,
+	CONFIG_SERIAL_NONE,
+	CONFIG_SERIAL_FILE,	/* serial_path */
+};
+
+enum config_log_level {
+	CONFIG_LOG_ERROR,
+	CONFIG_LOG_WARN,
+	CONFIG_LOG_INFO,
+	CONFIG_LOG_DEBUG,
+};
+
+/* One --device, checked for syntax; what it means is decided in main.c. */
+struct config_device {
+	enum config_device_kind kind;
+	enum config_switch iommu;	/* iommu=on|off, AUTO when absent */
+	char host_bdf[16];		/* vfio: "dddd:bb:dd.f", normalised */
+	char spec[CONFIG_DEVSPEC_MAX];	/* the argument as given */
+};
+
+struct vm_config {
+	char kernel[CONFIG_PATH_MAX];
+	char initrd[CONFIG_PATH_MAX];	/* empty: none */
+	char cmdline[CONFIG_CMDLINE_MAX];
+	uint64_t memory;		/* bytes, 4 KiB multiple, MEM_MIN..MEM_MAX */
+	unsigned cpus;			/* 1..CONFIG_CPUS_MAX */
+	enum config_serial serial;
+	char serial_path[CONFIG_PATH_MAX];
+	enum config_switch viommu;
+	enum config_iommu_backend iommu_backend;
+	enum config_log_level log_level;
+	unsigned nr_devices;
+	struct config_device devices[CONFIG_MAX_DEVICES];
+};
+
+/* Defaults: 256 MiB, 1 vCPU, serial on stdout, viommu auto, backend auto. */
+void config_init(struct vm_config *cfg);
+
+/*
+ * Parse a memory size: plain bytes or a K/M/G/T suffix (binary units, case
+ * insensitive, optional trailing "B"/"iB"). 0 or -EINVAL (syntax) / -ERANGE.
+ * Range and alignment are checked by the caller.
+ */
+int config_parse_size(const char *s, uint64_t *out);
+
+/* Parse one --device argument into dev. 0 or -EINVAL with a message in err. */
+int config_parse_device(const char *arg, struct config_device *dev, char *err, size_t errlen);
+
+/* Check the files a config names exist and are readable: 0 or -errno with a
+ * message naming the path and the reason. */
+int config_check_files(const struct vm_config *cfg, char *err, size_t errlen);
+
+const char *config_device_kind_name(enum config_device_kind kind);
+/* "edu, edu-sim, vfio": for error messages and help. */
+const char *config_device_kinds(void);
+
+#endif
