@@ -275,7 +275,7 @@ static void *boot_hva(struct memmap *mem, uint64_t gpa, uint64_t len)
 	return (uint8_t *)r.hva + (gpa - r.start);
 }
 
-static uint32_t e820_type(const struct memmap_region *r)
+uint32_t boot_e820_type(const struct memmap_region *r)
 {
 	switch (r->kind) {
 	case MEMMAP_RAM:
@@ -297,7 +297,7 @@ static unsigned build_e820(const struct memmap *mem, struct hvm_memmap_table_ent
 	unsigned k = 0;
 
 	for (size_t i = 0; i < n && i < BOOT_MAX_REGIONS && k < BOOT_E820_MAX; i++) {
-		uint32_t type = e820_type(&r[i]);
+		uint32_t type = boot_e820_type(&r[i]);
 
 		if (type)
 			e[k++] = (struct hvm_memmap_table_entry){
@@ -459,5 +459,8 @@ err_errno:
 
 int boot_is_bzimage(const void *image, size_t size)
 {
-	return size >= 0x206 && !memcmp((const uint8_t *)image + 0x202, "HdrS", 4);
+	const uint8_t *p = image;
+
+	return size >= 0x206 && p[0x1fe] == 0x55 && p[0x1ff] == 0xaa &&
+	       !memcmp(p + 0x202, "HdrS", 4);
 }

@@ -14,6 +14,7 @@
 #include "vmm/layout.h"
 
 struct memmap;
+struct memmap_region;
 
 /* Wire structures of the PVH ABI (xen/include/public/arch-x86/hvm/start_info.h). */
 #define HVM_START_MAGIC		0x336ec578u
@@ -93,16 +94,12 @@ int boot_pvh_set_regs(int vcpu_fd, const struct boot_pvh_info *info);
 int boot_read_file(const char *path, size_t max, void **buf, size_t *size,
 		   char *err, size_t errlen);
 
-/* True if image looks like a Linux bzImage ("HdrS" at 0x202). */
+/* True if image looks like a Linux bzImage (boot_flag 0xaa55 at 0x1fe and
+ * "HdrS" at 0x202). The loader for those is in vmm/boot_linux.h. */
 int boot_is_bzimage(const void *image, size_t size);
 
-/*
- * Linux bzImage boot protocol: not implemented yet (later issue). It will
- * write boot_params at LAYOUT_ZERO_PAGE, page tables at LAYOUT_BOOT_PGTABLE,
- * a GDT at LAYOUT_BOOT_GDT and enter the 64-bit entry; the interface will
- * mirror boot_pvh_load / boot_pvh_set_regs:
- *   int boot_linux_load(struct memmap *, const struct boot_pvh_args *, ...);
- *   int boot_linux_set_regs(int vcpu_fd, ...);
- */
+/* E820 type of a memory map region (RAM 1, ROM/ACPI 3, reserved 2, MMIO
+ * other than BARs 2); 0 for BARs, which E820 does not list. */
+uint32_t boot_e820_type(const struct memmap_region *r);
 
 #endif

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Assembles an ioshade machine from a vm_config and runs it: creates the VM,
- * legacy devices, PCI host, event loop and vCPUs, loads the PVH kernel, then
- * waits for the first stop reason while watching for a guest that halted
+ * legacy devices, PCI host, event loop and vCPUs, loads the kernel (PVH ELF or bzImage),
+ * then waits for the first stop reason while watching for a guest that halted
  * every vCPU with interrupts off. Teardown runs in reverse creation order.
  */
 #include <errno.h>
@@ -14,6 +14,7 @@
 
 #include "vmm/acpi.h"
 #include "vmm/boot.h"
+#include "vmm/boot_linux.h"
 #include "vmm/config.h"
 #include "vmm/evloop.h"
 #include "vmm/irq.h"
@@ -40,6 +41,8 @@ struct machine {
 	struct pci_host *pci;
 	struct acpi_config acpi;
 	struct boot_pvh_info boot;
+	bool is_linux;			/* bzImage: linux_boot is used instead of boot */
+	struct boot_linux_info linux_boot;
 	unsigned nr_vcpus;
 	struct vcpu *vcpu[VCPU_MAX];
 	bool ran;
@@ -128,16 +131,16 @@ static int load_kernel(struct machine *m, char *err, size_t errlen)
 		return ret;
 	}
 	args.image = image;
-	if (boot_is_bzimage(image, args.image_size)) {
-		snprintf(err, errlen, "--kernel '%s': Linux bzImage boot is not implemented yet; "
-			 "use a PVH ELF kernel (vmlinux with CONFIG_PVH)", m->cfg.kernel);
-		ret = -ENOTSUP;
-		goto out;
-	}
+	m->is_linux = boot_is_bzimage(image, args.image_size);
+	if (m->is_linux && !args.cmdline[0])
+		args.cmdline = BOOT_LINUX_DEFAULT_CMDLINE;
 	ret = read_initrd(m, &args, err, errlen);
 	if (ret)
 		goto out;
-	ret = boot_pvh_load(m->vm->mem, &args, &m->boot, msg, sizeof(msg));
+	if (m->is_linux)
+		ret = boot_linux_load(m->vm->mem, &args, &m->linux_boot, msg, sizeof(msg));
+	else
+		ret = boot_pvh_load(m->vm->mem, &args, &m->boot, msg, sizeof(msg));
 	if (ret)
 		snprintf(err, errlen, "--kernel '%s': %s", m->cfg.kernel, msg);
 	free((void *)args.initrd);
@@ -158,8 +161,11 @@ static int create_vcpus(struct machine *m, char *err, size_t errlen)
 		}
 		m->nr_vcpus++;
 	}
-	/* PVH: only the BSP enters the kernel; APs wait for INIT/SIPI. */
-	ret = boot_pvh_set_regs(m->vcpu[0]->fd, &m->boot);
+	/* Only the BSP enters the kernel; APs wait for INIT/SIPI. */
+	if (m->is_linux)
+		ret = boot_linux_set_regs(m->vcpu[0]->fd, &m->linux_boot);
+	else
+		ret = boot_pvh_set_regs(m->vcpu[0]->fd, &m->boot);
 	if (ret)
 		snprintf(err, errlen, "cannot set the boot registers: %s", strerror(-ret));
 	return ret;

@@ -21,8 +21,77 @@
 #define VCPU_KICK_SIGNAL	SIGUSR1
 #define RFLAGS_IF		(1u << 9)
 
+#define MSR_MISC_ENABLE			0x1a0
+#define MISC_ENABLE_FAST_STRING		(1ull << 0)
+#define MISC_ENABLE_BTS_UNAVAIL		(1ull << 11)
+#define MISC_ENABLE_PEBS_UNAVAIL	(1ull << 12)
+#define MSR_MTRR_DEF_TYPE		0x2ff
+#define MTRR_DEF_ENABLE			(1ull << 11)
+#define MTRR_TYPE_WB			6ull
+
 /* 0: keep running; < 0: leave the run loop (the VM is stopping). */
 typedef int (*exit_handler)(struct vcpu *vcpu);
+
+/* Bits needed to number nr APIC IDs: ceil(log2(nr)). */
+static unsigned id_bits(unsigned nr)
+{
+	unsigned bits = 0;
+
+	while ((1u << bits) < nr)
+		bits++;
+	return bits;
+}
+
+/* Leaf 0xB/0x1F subleaf: level 0 SMT (1 thread per core), level 1 cores
+ * (nr_cpus per package), then the terminating invalid level. */
+static void fix_topology_leaf(struct kvm_cpuid_entry2 *e, unsigned id, unsigned nr_cpus)
+{
+	if (e->index == 0) {
+		e->eax = 0;
+		e->ebx = 1;
+		e->ecx = 1u << 8;
+	} else if (e->index == 1) {
+		e->eax = id_bits(nr_cpus);
+		e->ebx = nr_cpus;
+		e->ecx = (2u << 8) | 1;
+	} else {
+		e->eax = e->ebx = 0;
+		e->ecx = e->index & 0xff;
+	}
+	e->edx = id;	/* x2APIC ID */
+}
+
+void vcpu_cpuid_fixup(struct kvm_cpuid_entry2 *entries, unsigned n, unsigned id,
+		      unsigned nr_cpus)
+{
+	unsigned bits = id_bits(nr_cpus);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct kvm_cpuid_entry2 *e = &entries[i];
+
+		switch (e->function) {
+		case 1:
+			e->ebx = (e->ebx & 0x0000ffffu) | (id << 24) | ((nr_cpus & 0xff) << 16);
+			e->ecx |= 1u << 31;	/* running under a hypervisor */
+			e->edx = nr_cpus > 1 ? e->edx | (1u << 28) : e->edx & ~(1u << 28); /* HTT */
+			break;
+		case 4:		/* Intel: cores per package - 1 in EAX[31:26] */
+			e->eax = (e->eax & 0x03ffffffu) | ((((1u << bits) - 1) & 0x3f) << 26);
+			break;
+		case 0xb:
+		case 0x1f:
+			fix_topology_leaf(e, id, nr_cpus);
+			break;
+		case 0x80000008:	/* AMD: ApicIdSize and NC */
+			e->ecx = (e->ecx & ~0xf0ffu) | (bits << 12) | ((nr_cpus - 1) & 0xff);
+			break;
+		case 0x8000001e:	/* AMD: extended APIC ID, one thread per core */
+			e->eax = id;
+			e->ebx = id & 0xff;
+			break;
+		}
+	}
+}
 
 static int set_cpuid(struct vcpu *vcpu, unsigned nr_cpus)
 {
@@ -43,20 +112,34 @@ static int set_cpuid(struct vcpu *vcpu, unsigned nr_cpus)
 			goto out;
 		nent *= 2;
 	}
-	for (unsigned i = 0; i < c->nent; i++) {
-		struct kvm_cpuid_entry2 *e = &c->entries[i];
-
-		if (e->function == 1) {
-			e->ebx = (e->ebx & 0x0000ffffu) | (vcpu->id << 24) | ((nr_cpus & 0xff) << 16);
-			e->ecx |= 1u << 31;	/* running under a hypervisor */
-		} else if (e->function == 0xb || e->function == 0x1f) {
-			e->edx = vcpu->id;	/* x2APIC ID */
-		}
-	}
+	vcpu_cpuid_fixup(c->entries, c->nent, vcpu->id, nr_cpus);
 	ret = ioctl(vcpu->fd, KVM_SET_CPUID2, c) < 0 ? -errno : 0;
 out:
 	free(c);
 	return ret;
+}
+
+/* MSRs firmware would have set: fast strings on, MTRRs enabled with
+ * write-back as the default type (otherwise a Linux guest sees all memory
+ * uncached and disables PAT). */
+static int set_msrs(struct vcpu *vcpu)
+{
+	static const struct kvm_msr_entry init[] = {
+		{ .index = MSR_MISC_ENABLE, .data = MISC_ENABLE_FAST_STRING |
+			MISC_ENABLE_BTS_UNAVAIL | MISC_ENABLE_PEBS_UNAVAIL },
+		{ .index = MSR_MTRR_DEF_TYPE, .data = MTRR_DEF_ENABLE | MTRR_TYPE_WB },
+	};
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[sizeof(init) / sizeof(init[0])];
+	} msrs = { .hdr.nmsrs = sizeof(init) / sizeof(init[0]) };
+	int ret;
+
+	memcpy(msrs.e, init, sizeof(init));
+	ret = ioctl(vcpu->fd, KVM_SET_MSRS, &msrs);
+	if (ret < 0)
+		return -errno;
+	return ret == (int)msrs.hdr.nmsrs ? 0 : -EINVAL;
 }
 
 int vcpu_create(struct vm *vm, unsigned id, unsigned nr_cpus, struct vcpu **out)
@@ -81,6 +164,8 @@ int vcpu_create(struct vm *vm, unsigned id, unsigned nr_cpus, struct vcpu **out)
 	}
 	vcpu->run = run;
 	ret = set_cpuid(vcpu, nr_cpus);
+	if (!ret)
+		ret = set_msrs(vcpu);
 	if (ret)
 		goto err_unmap;
 	*out = vcpu;

@@ -14,6 +14,7 @@
 
 struct vm;
 struct kvm_run;
+struct kvm_cpuid_entry2;
 
 #define VCPU_MAX	8
 
@@ -36,8 +37,17 @@ struct vcpu {
 	int state;			/* atomic: enum vcpu_state */
 };
 
-/* Create vCPU id of nr_cpus with CPUID (APIC ID = id). 0 or -errno. */
+/* Create vCPU id of nr_cpus with CPUID (APIC ID = id) and the boot MSRs
+ * (fast strings, MTRRs on with write-back default). 0 or -errno. */
 int vcpu_create(struct vm *vm, unsigned id, unsigned nr_cpus, struct vcpu **out);
+/*
+ * Adjust KVM_GET_SUPPORTED_CPUID entries for vCPU id of nr_cpus: APIC IDs in
+ * leaves 1, 0xB, 0x1F and 0x8000001E, the hypervisor bit, and a flat topology
+ * of nr_cpus single-thread cores (leaves 1, 4, 0xB, 0x1F, 0x80000008) that
+ * agrees with the MADT. vcpu_create applies it; pure, for tests.
+ */
+void vcpu_cpuid_fixup(struct kvm_cpuid_entry2 *entries, unsigned n, unsigned id,
+		      unsigned nr_cpus);
 /* The thread must have been joined (or never started). */
 void vcpu_destroy(struct vcpu *vcpu);
 

@@ -408,6 +408,28 @@ static void test_host_error_statuses(void **state)
 	fixture_free(f);
 }
 
+/* A domain shadowed by one backend cannot take a device of another: the
+ * device "cannot attach" it, S_UNSUPP (5.13.6.2). */
+static void test_two_backends_unsupp(void **state)
+{
+	struct fixture *f = fixture_new(false, 0, 0);
+	struct fake other = { .ranges = { { 0, UINT64_MAX } }, .nr_ranges = 1 };
+	struct hiopt hw2 = { .ops = &fake_ops, .be = &other };
+
+	assert_int_equal(add_host(f, EP_HOST, 0), 0);
+	assert_int_equal(viommu_add_host_endpoint(f->v, EP_HOST2, &hw2,
+						  (struct hiopt_dev *)&other.dev[0]), 0);
+	assert_int_equal(t_attach(f->v, 1, EP_HOST, 0), VIRTIO_IOMMU_S_OK);
+	T_REJECT(f->v, t_attach(f->v, 1, EP_HOST2, 0), VIRTIO_IOMMU_S_UNSUPP);
+	assert_false(other.dev[0].attached);
+	assert_int_equal(t_attach(f->v, 2, EP_HOST2, 0), VIRTIO_IOMMU_S_OK);
+	assert_true(other.dev[0].attached);
+	assert_int_equal(t_detach(f->v, 2, EP_HOST2), VIRTIO_IOMMU_S_OK);
+	fixture_free(f);
+	for (int i = 1; i <= FAKE_IOAS; i++)
+		assert_false(other.ioas[i].live);
+}
+
 /* One scripted step; a failed request must leave the state unchanged. */
 static void step_req(struct fixture *f, int st, uint64_t before)
 {
@@ -483,6 +505,7 @@ int main(void)
 		cmocka_unit_test(test_attach_replays_and_mirrors),
 		cmocka_unit_test(test_bypass_ioas),
 		cmocka_unit_test(test_host_error_statuses),
+		cmocka_unit_test(test_two_backends_unsupp),
 		cmocka_unit_test(test_fail_nth_sweep),
 	};
 

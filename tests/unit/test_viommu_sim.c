@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The viommu shadowing into the sim backend (passthrough/sim), with real
+ * guest RAM: a simulated device's DMA follows the guest's MAP/UNMAP/DETACH,
+ * and the three seed-003 violations fail closed: bad-address, bad-device,
+ * invalid-use. A sim "fail the Nth op" sweep keeps guest view == host view.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "passthrough/sim/sim_iommu.h"
+#include "unit/viommu_helpers.h"
+
+#define EP	0x10
+#define RAM	0x100000ULL
+#define RAM_SIZE 0x100000ULL
+
+struct fixture {
+	uint8_t *ram;
+	struct memmap *mem;
+	struct sim_iommu *sim;
+	struct hiopt_dev *dev;
+	struct viommu *v;
+};
+
+static struct fixture *fixture_new(bool bypass)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct viommu_config cfg = { .bypass = bypass };
+
+	assert_non_null(f);
+	f->ram = aligned_alloc(0x1000, RAM_SIZE);
+	f->mem = memmap_create();
+	f->sim = sim_iommu_create(NULL);
+	assert_true(f->ram && f->mem && f->sim);
+	memset(f->ram, 0, RAM_SIZE);
+	assert_int_equal(memmap_add(f->mem, RAM, RAM_SIZE, MEMMAP_RAM, 0, f->ram, "ram"), 0);
+	f->dev = sim_iommu_dev_create(f->sim);
+	assert_non_null(f->dev);
+	cfg.mem = f->mem;
+	cfg.hiopt = sim_iommu_hiopt(f->sim);
+	f->v = viommu_create(&cfg);
+	assert_non_null(f->v);
+	return f;
+}
+
+static void fixture_free(struct fixture *f)
+{
+	struct sim_counts c;
+
+	viommu_destroy(f->v);
+	sim_iommu_counts(f->sim, &c);
+	assert_int_equal(c.ioas, 0);		/* every IOAS went with the viommu */
+	assert_int_equal(c.mappings, 0);
+	assert_int_equal(sim_iommu_dev_pt(f->sim, f->dev), 0);
+	sim_iommu_dev_destroy(f->sim, f->dev);
+	sim_iommu_destroy(f->sim);
+	memmap_destroy(f->mem);
+	free(f->ram);
+	free(f);
+}
+
+static int dev_write(struct fixture *f, uint64_t iova, uint32_t val)
+{
+	return sim_iommu_dma_write(f->sim, f->dev, iova, &val, sizeof(val));
+}
+
+static uint32_t ram32(struct fixture *f, uint64_t gpa)
+{
+	uint32_t v;
+
+	memcpy(&v, f->ram + (gpa - RAM), 4);
+	return v;
+}
+
+static void test_violations_fail_closed(void **state)
+{
+	struct fixture *f = fixture_new(false);
+	uint32_t val = 0;
+
+	assert_int_equal(viommu_add_host_endpoint(f->v, EP, NULL, f->dev), 0);
+	/* bad-device: not attached, bypass 0. */
+	assert_int_equal(dev_write(f, RAM, 1), -ENODEV);
+	assert_int_equal(t_attach(f->v, 1, EP, 0), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(t_map(f->v, 1, 0x10000, 0x10fff, RAM + 0x3000, T_RW), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(t_map(f->v, 1, 0x20000, 0x20fff, RAM + 0x4000, VIRTIO_IOMMU_MAP_F_READ),
+			 VIRTIO_IOMMU_S_OK);
+	assert_int_equal(dev_write(f, 0x10010, 0xdeadbeef), 0);
+	assert_int_equal(ram32(f, RAM + 0x3010), 0xdeadbeef);
+	assert_int_equal(sim_iommu_dma_read(f->sim, f->dev, 0x20000, &val, 4), 0);
+	/* bad-address: unmapped IOVA; write to a read-only mapping. */
+	assert_int_equal(dev_write(f, 0x30000, 1), -EFAULT);
+	assert_int_equal(dev_write(f, 0x20000, 1), -EPERM);
+	/* invalid-use: the moment UNMAP returns S_OK the IOVA is dead. */
+	assert_int_equal(t_unmap(f->v, 1, 0x10000, 0x10fff), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(dev_write(f, 0x10010, 2), -EFAULT);
+	assert_int_equal(ram32(f, RAM + 0x3010), 0xdeadbeef);
+	/* After DETACH the device reaches nothing. */
+	assert_int_equal(t_detach(f->v, 1, EP), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(sim_iommu_dma_read(f->sim, f->dev, 0x20000, &val, 4), -ENODEV);
+	fixture_free(f);
+}
+
+static void test_bypass_identity(void **state)
+{
+	struct fixture *f = fixture_new(true);
+
+	assert_int_equal(viommu_add_host_endpoint(f->v, EP, NULL, f->dev), 0);
+	assert_int_equal(dev_write(f, RAM + 0x100, 7), 0);	/* IOVA = GPA */
+	assert_int_equal(ram32(f, RAM + 0x100), 7);
+	assert_int_equal(dev_write(f, RAM + RAM_SIZE, 7), -EFAULT);
+	viommu_config_write(f->v, VIRTIO_IOMMU_CFG_BYPASS_OFF, "\0", 1);
+	assert_int_equal(dev_write(f, RAM + 0x100, 8), -ENODEV);
+	viommu_system_reset(f->v);				/* default bypass = 1 */
+	assert_int_equal(dev_write(f, RAM + 0x100, 9), 0);
+	fixture_free(f);
+}
+
+struct cmp {
+	const struct iova_tree *t;
+	int n;
+};
+
+static int cmp_one(const struct sim_mapping *m, void *opaque)
+{
+	struct cmp *c = opaque;
+	const struct iova_map *g = iova_tree_find(c->t, m->iova);
+
+	c->n++;
+	return !g || g->start != m->iova || g->last - g->start + 1 != m->len;
+}
+
+/* Guest domains vs sim IOASes, and each device where the guest says it is. */
+static void check_views(struct fixture *f)
+{
+	struct viommu *v = f->v;
+	const struct vdomain *d;
+
+	pthread_mutex_lock(&v->lock);
+	for (d = v->domains; d; d = d->next) {
+		struct cmp c = { .t = d->tree };
+
+		if (!d->has_ioas)
+			continue;
+		assert_int_equal(sim_iommu_foreach_mapping(f->sim, d->ioas, cmp_one, &c), 0);
+		assert_int_equal(c.n, iova_tree_count(d->tree));
+	}
+	for (size_t i = 0; i < v->nr_eps; i++) {
+		const struct vendpoint *ep = &v->eps[i];
+
+		assert_int_equal(sim_iommu_dev_pt(f->sim, ep->dev),
+				 ep->host_attached ? ep->host_pt : 0);
+		if (ep->dom && !ep->dom->bypass)
+			assert_int_equal(ep->host_pt, ep->dom->ioas);
+	}
+	pthread_mutex_unlock(&v->lock);
+}
+
+#define STEP(f, expr) do {						\
+		uint64_t before_ = t_digest((f)->v);			\
+		if ((expr) != VIRTIO_IOMMU_S_OK)			\
+			assert_true(t_digest((f)->v) == before_);	\
+		check_views(f);						\
+	} while (0)
+
+static void run_script(struct fixture *f)
+{
+	struct viommu *v = f->v;
+
+	if (viommu_add_host_endpoint(v, EP, NULL, f->dev))
+		return;
+	STEP(f, t_attach(v, 1, EP, 0));
+	STEP(f, t_map(v, 1, 0x10000, 0x1ffff, RAM, T_RW));
+	STEP(f, t_map(v, 1, 0x20000, 0x20fff, RAM + 0x20000, VIRTIO_IOMMU_MAP_F_READ));
+	STEP(f, t_unmap(v, 1, 0x10000, 0x1ffff));
+	STEP(f, t_attach(v, 2, EP, VIRTIO_IOMMU_ATTACH_F_BYPASS));
+	STEP(f, t_attach(v, 1, EP, 0));
+	STEP(f, t_map(v, 1, 0x40000, 0x40fff, RAM + 0x1000, T_RW));
+	STEP(f, t_detach(v, 1, EP));
+	viommu_device_reset(v);
+	check_views(f);
+}
+
+static void test_sim_fail_nth_sweep(void **state)
+{
+	struct fixture *f = fixture_new(false);
+	uint64_t total;
+
+	run_script(f);
+	total = sim_iommu_op_count(f->sim);
+	fixture_free(f);
+	assert_true(total > 8);
+	for (unsigned n = 1; n <= total; n++) {
+		f = fixture_new(false);
+		sim_iommu_fail_nth(f->sim, n, n % 2 ? EIO : ENOMEM);
+		run_script(f);
+		assert_false(sim_iommu_fail_pending(f->sim));	/* it did fail */
+		fixture_free(f);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_violations_fail_closed),
+		cmocka_unit_test(test_bypass_identity),
+		cmocka_unit_test(test_sim_fail_nth_sweep),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Shared plumbing of the emulated virtio devices: the retargetable DMA
+ * context (a forwarding translate op) and the bounded pop/handle/push loop
+ * that maps vq_pop errors to len-0 used entries or DEVICE_NEEDS_RESET.
+ */
+#include <errno.h>
+#include <unistd.h>
+
+#include "vmm/virtio/vdev.h"
+
+static int fwd_translate(void *opaque, uint32_t endpoint, uint64_t iova, uint64_t len,
+			 unsigned access, uint64_t *gpa, uint64_t *contig)
+{
+	struct vdev_dma *d = opaque;
+	struct dma_ctx in;
+
+	pthread_mutex_lock(&d->lock);
+	in = d->inner;
+	pthread_mutex_unlock(&d->lock);
+	if (!in.ops) {
+		*gpa = iova;
+		*contig = len;
+		return 0;
+	}
+	return in.ops->translate(in.opaque, in.endpoint, iova, len, access, gpa, contig);
+}
+
+static const struct dma_ops fwd_ops = { .translate = fwd_translate };
+
+void vdev_dma_init(struct vdev_dma *d, const struct dma_ctx *inner, struct dma_ctx *outer)
+{
+	pthread_mutex_init(&d->lock, NULL);
+	d->inner = *inner;
+	*outer = (struct dma_ctx){ .mem = inner->mem, .ops = &fwd_ops, .opaque = d };
+}
+
+void vdev_dma_set(struct vdev_dma *d, const struct dma_ctx *inner, uint32_t endpoint)
+{
+	pthread_mutex_lock(&d->lock);
+	d->inner = *inner;
+	d->inner.endpoint = endpoint;
+	pthread_mutex_unlock(&d->lock);
+}
+
+void vdev_dma_fini(struct vdev_dma *d)
+{
+	pthread_mutex_destroy(&d->lock);
+}
+
+void vdev_queue_init(struct vdev_queue *s)
+{
+	pthread_mutex_init(&s->lock, NULL);
+	s->broken = false;
+}
+
+void vdev_queue_fini(struct vdev_queue *s)
+{
+	pthread_mutex_destroy(&s->lock);
+}
+
+void vdev_queue_reset(struct vdev_queue *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->broken = false;
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Ask the event loop to call us again for the rest of the ring. */
+static void rekick(struct virtio_pci *vp, uint16_t q)
+{
+	uint64_t one = 1;
+	int fd = virtio_pci_notify_fd(vp, q);
+
+	/* A failed write only delays the rest until the driver's next kick. */
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0)
+		return;
+}
+
+enum drain_result { DRAIN_EMPTY, DRAIN_MORE, DRAIN_BROKEN };
+
+static enum drain_result drain_locked(struct vdev_queue *s, struct virtq *vq, bool bounded,
+				      vdev_req_fn fn, void *opaque, bool *pushed)
+{
+	unsigned done = 0;
+
+	while (!s->broken) {
+		uint16_t before = vq->last_avail;
+		int ret = vq_pop(vq, &s->elem);
+
+		if (!ret)
+			return DRAIN_EMPTY;
+		/* An avail index or head the ring cannot hold leaves no
+		 * descriptor to give back: only a reset recovers. */
+		if (ret < 0 && (vq->last_avail == before || s->elem.head >= vq->size)) {
+			s->broken = true;
+			return DRAIN_BROKEN;
+		}
+		vq_push(vq, s->elem.head, fn(opaque, vq, &s->elem, ret < 0 ? ret : 0));
+		*pushed = true;
+		if (bounded && ++done == VDEV_BATCH)
+			return DRAIN_MORE;
+	}
+	return DRAIN_EMPTY;
+}
+
+void vdev_queue_drain(struct vdev_queue *s, struct virtio_pci *vp, uint16_t q,
+		      vdev_req_fn fn, void *opaque)
+{
+	struct virtq *vq = virtio_pci_vq(vp, q);
+	bool pushed = false;
+	enum drain_result r;
+
+	if (!vq)
+		return;
+	pthread_mutex_lock(&s->lock);
+	/* Without a loop the notifying vCPU does the work: no need to yield. */
+	r = drain_locked(s, vq, virtio_pci_notify_fd(vp, q) >= 0, fn, opaque, &pushed);
+	pthread_mutex_unlock(&s->lock);
+	if (pushed)
+		virtio_pci_notify(vp, q);
+	if (r == DRAIN_BROKEN)
+		virtio_pci_needs_reset(vp);
+	else if (r == DRAIN_MORE)
+		rekick(vp, q);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers shared by the emulated virtio devices (rng, blk): a DMA context
+ * that can be retargeted after the transport copied it (the vIOMMU is wired
+ * after the device exists), and a bounded request loop that turns every
+ * malformed chain into a used entry of length 0 or DEVICE_NEEDS_RESET.
+ */
+#ifndef IOSHADE_VMM_VIRTIO_VDEV_H
+#define IOSHADE_VMM_VIRTIO_VDEV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/dma.h"
+#include "vmm/virtio/virtio_pci.h"
+
+/* Chains handled per queue_notify before the rest is re-queued on the loop,
+ * so one busy queue cannot starve the other event-loop users. */
+#define VDEV_BATCH	64
+
+/*
+ * The transport keeps a copy of the dma_ctx it was created with. The device
+ * hands it an outer context whose translate forwards to `inner`, which
+ * vdev_dma_set may replace at any time. Rings are resolved when the driver
+ * enables a queue, so a new context applies to rings enabled afterwards and
+ * to every buffer popped afterwards.
+ */
+struct vdev_dma {
+	pthread_mutex_t lock;		/* protects inner */
+	struct dma_ctx inner;		/* ops NULL: identity */
+};
+
+/* Fill *outer (for virtio_pci_config.dma) and take inner as the target. */
+void vdev_dma_init(struct vdev_dma *d, const struct dma_ctx *inner, struct dma_ctx *outer);
+/* Retarget; the endpoint is forced to the device's BDF. */
+void vdev_dma_set(struct vdev_dma *d, const struct dma_ctx *inner, uint32_t endpoint);
+void vdev_dma_fini(struct vdev_dma *d);
+
+/*
+ * Handle one popped chain. err is 0 for a well-formed chain, or what vq_pop
+ * returned (-EFAULT, -EINVAL, ...) with elem->head valid and elem holding
+ * the segments mapped before the failure. Returns the used length (bytes
+ * written into the chain's writable buffers).
+ */
+typedef uint32_t (*vdev_req_fn)(void *opaque, struct virtq *vq, struct vq_elem *elem, int err);
+
+struct vdev_queue {
+	/* Serialises request handling (notifies may come from several vCPUs
+	 * when there is no event loop) and protects broken and elem. */
+	pthread_mutex_t lock;
+	bool broken;			/* ring unusable until the driver resets */
+	struct vq_elem elem;
+};
+
+void vdev_queue_init(struct vdev_queue *s);
+void vdev_queue_fini(struct vdev_queue *s);
+/* Forget a broken ring (device reset). */
+void vdev_queue_reset(struct vdev_queue *s);
+/* Pop, handle and push available chains of queue q, then interrupt. */
+void vdev_queue_drain(struct vdev_queue *s, struct virtio_pci *vp, uint16_t q,
+		      vdev_req_fn fn, void *opaque);
+
+#endif
