@@ -59,9 +59,15 @@ struct config_device {
 	enum config_switch iommu;	/* iommu=on|off, AUTO when absent */
 	char host_bdf[16];		/* vfio: "dddd:bb:dd.f", normalised */
 	char spec[CONFIG_DEVSPEC_MAX];	/* the argument as given */
+	bool managed;			/* vfio: rebind to vfio-pci and back (libvirt managed='yes') */
 };
 
+#define CONFIG_NAME_MAX		256
+#define CONFIG_UUID_LEN		36	/* 8-4-4-4-12 lowercase hex */
+
 struct vm_config {
+	char name[CONFIG_NAME_MAX];	/* domain XML <name>; empty from the command line */
+	char uuid[CONFIG_UUID_LEN + 1];	/* domain XML <uuid>, normalised; empty: none */
 	char kernel[CONFIG_PATH_MAX];
 	char initrd[CONFIG_PATH_MAX];	/* empty: none */
 	char cmdline[CONFIG_CMDLINE_MAX];
@@ -70,6 +76,8 @@ struct vm_config {
 	enum config_serial serial;
 	char serial_path[CONFIG_PATH_MAX];
 	enum config_switch viommu;
+	unsigned viommu_aw_bits;	/* input range [0, 2^aw_bits - 1]; 0: machine default */
+	uint64_t viommu_granule;	/* page size in bytes (4K/8K/16K/64K); 0: machine default */
 	enum config_iommu_backend iommu_backend;
 	enum config_log_level log_level;
 	unsigned nr_devices;
