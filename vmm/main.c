@@ -5,6 +5,8 @@
  * file that may include viommu/ and passthrough/ headers (layering rule).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +21,13 @@
 #include "vmm/acpi.h"
 #include "vmm/cli.h"
 #include "vmm/config.h"
+#include "vmm/domxml.h"
 #include "vmm/edu.h"
 #include "vmm/machine.h"
 #include "vmm/pci.h"
+#include "vmm/virtio/blk.h"
+#include "vmm/virtio/rng.h"
+#include "vmm/vm.h"
 
 #define EXIT_SETUP_ERROR	1
 
@@ -30,6 +36,8 @@ struct wired_dev {
 	const struct config_device *spec;
 	bool behind_viommu;
 	struct edu *edu;		/* CONFIG_DEV_EDU */
+	struct virtio_rng *rng;		/* CONFIG_DEV_VIRTIO_RNG */
+	struct virtio_blk *blk;		/* CONFIG_DEV_VIRTIO_BLK */
 	struct sim_edu *sim_edu;	/* CONFIG_DEV_EDU_SIM */
 	struct vfio_dev *vfio;		/* CONFIG_DEV_VFIO */
 	struct vfio_pci *assigned;	/* EDU_SIM and VFIO: the guest-visible function */
@@ -129,20 +137,48 @@ static int create_viommu(struct wiring *w, struct machine *m, const struct vm_co
 	return 0;
 }
 
-static int add_edu(struct wired_dev *d, struct machine *m, struct viommu *v)
+/* An emulated device: built with an identity DMA context, then (once its BDF
+ * is known) moved behind the viommu when it sits there. */
+static int add_emulated(struct wired_dev *d, struct machine *m, struct viommu *v)
 {
 	struct dma_ctx dma = { .mem = machine_memmap(m) };
+	struct pci_host *host = machine_pci_host(m);
+	struct evloop *loop = machine_evloop(m);
+	bool iommu = d->behind_viommu;
 
-	d->edu = edu_create(machine_pci_host(m), machine_evloop(m), &dma, -1);
-	if (!d->edu)
-		return -errno;
-	d->bdf = edu_bdf(d->edu);
-	if (d->behind_viommu) {
-		viommu_dma_ctx(v, d->bdf, &dma);
-		edu_set_dma(d->edu, &dma);
-		return viommu_add_endpoint(v, d->bdf);
+	switch (d->spec->kind) {
+	case CONFIG_DEV_EDU:
+		d->edu = edu_create(host, loop, &dma, -1);
+		if (!d->edu)
+			return -errno;
+		d->bdf = edu_bdf(d->edu);
+		break;
+	case CONFIG_DEV_VIRTIO_RNG:
+		d->rng = virtio_rng_create(host, loop, &dma, iommu, -1);
+		if (!d->rng)
+			return -errno;
+		d->bdf = virtio_rng_bdf(d->rng);
+		break;
+	case CONFIG_DEV_VIRTIO_BLK:
+		d->blk = virtio_blk_create(host, loop, &dma, iommu, -1, d->spec->path,
+					   d->spec->read_only);
+		if (!d->blk)
+			return -errno;
+		d->bdf = virtio_blk_bdf(d->blk);
+		break;
+	default:
+		return -EINVAL;
 	}
-	return 0;
+	if (!iommu)
+		return 0;
+	viommu_dma_ctx(v, d->bdf, &dma);
+	if (d->edu)
+		edu_set_dma(d->edu, &dma);
+	if (d->rng)
+		virtio_rng_set_dma(d->rng, &dma);
+	if (d->blk)
+		virtio_blk_set_dma(d->blk, &dma);
+	return viommu_add_endpoint(v, d->bdf);
 }
 
 static int add_assigned(struct wired_dev *d, struct wiring *w, struct machine *m)
@@ -205,6 +241,10 @@ static void teardown_devices(struct wiring *w)
 			sim_edu_destroy(d->sim_edu);
 		if (d->edu)
 			edu_destroy(d->edu);
+		if (d->rng)
+			virtio_rng_destroy(d->rng);
+		if (d->blk)
+			virtio_blk_destroy(d->blk);
 	}
 	viommu_destroy(w->viommu);
 	if (w->sim)
@@ -241,7 +281,7 @@ static int setup_devices(struct wiring *w, struct machine *m, const struct vm_co
 
 		d->spec = &cfg->devices[i];
 		d->behind_viommu = viommu_on && d->spec->iommu != CONFIG_OFF;
-		ret = is_assigned(d->spec->kind) ? add_assigned(d, w, m) : add_edu(d, m, w->viommu);
+		ret = is_assigned(d->spec->kind) ? add_assigned(d, w, m) : add_emulated(d, m, w->viommu);
 		if (ret)
 			fprintf(stderr, "ioshade: --device %s: cannot set up: %s\n",
 				d->spec->spec, strerror(-ret));
@@ -251,28 +291,89 @@ static int setup_devices(struct wiring *w, struct machine *m, const struct vm_co
 	return ret;
 }
 
+/*
+ * SIGINT/SIGTERM become an orderly stop: they are blocked in every thread
+ * (the mask is inherited) and one thread sigwait()s for them, asks the VM to
+ * stop, and so machine_run returns and the devices are torn down (assigned
+ * devices given back to their host drivers) before the process exits.
+ */
+struct stop_signals {
+	sigset_t set, old;
+	pthread_t thread;
+	bool running;
+	bool done;			/* atomic: the waiter must exit */
+	struct vm *vm;			/* atomic: NULL until the machine exists */
+};
+
+static void *stop_signal_waiter(void *arg)
+{
+	struct stop_signals *s = arg;
+	struct vm *vm;
+	int sig;
+
+	while (!sigwait(&s->set, &sig) && !__atomic_load_n(&s->done, __ATOMIC_ACQUIRE)) {
+		vm = __atomic_load_n(&s->vm, __ATOMIC_ACQUIRE);
+		fprintf(stderr, "ioshade: %s: stopping the VM\n", strsignal(sig));
+		if (vm)
+			vm_request_stop(vm, VM_STOP_REQUEST, 128 + sig);
+	}
+	return NULL;
+}
+
+static void stop_signals_start(struct stop_signals *s)
+{
+	sigemptyset(&s->set);
+	sigaddset(&s->set, SIGINT);
+	sigaddset(&s->set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &s->set, &s->old);
+	s->running = !pthread_create(&s->thread, NULL, stop_signal_waiter, s);
+}
+
+static void stop_signals_end(struct stop_signals *s)
+{
+	if (s->running) {
+		__atomic_store_n(&s->done, true, __ATOMIC_RELEASE);
+		pthread_kill(s->thread, SIGTERM);	/* wakes sigwait; seen as done */
+		pthread_join(s->thread, NULL);
+	}
+	pthread_sigmask(SIG_SETMASK, &s->old, NULL);
+}
+
 static int run_vm(const struct vm_config *cfg)
 {
+	struct stop_signals sigs = { .running = false };
 	struct wiring w = { 0 };
 	struct machine *m;
 	char err[512] = "";
-	int ret, status;
+	int ret, status = EXIT_SETUP_ERROR;
 
+	stop_signals_start(&sigs);
 	ret = machine_create(cfg, &m, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "ioshade: %s\n", err[0] ? err : strerror(-ret));
-		return EXIT_SETUP_ERROR;
+		goto out;
 	}
-	ret = setup_devices(&w, m, cfg);
-	if (ret) {
-		teardown_devices(&w);
-		machine_destroy(m);
-		return EXIT_SETUP_ERROR;
-	}
-	status = machine_run(m);	/* stops the event loop before returning */
+	__atomic_store_n(&sigs.vm, machine_vm(m), __ATOMIC_RELEASE);
+	/* A signal during setup is already recorded: machine_run returns at once. */
+	if (!setup_devices(&w, m, cfg))
+		status = machine_run(m);	/* stops the event loop before returning */
 	teardown_devices(&w);
+	__atomic_store_n(&sigs.vm, NULL, __ATOMIC_RELEASE);
 	machine_destroy(m);
+out:
+	stop_signals_end(&sigs);
 	return status;
+}
+
+static int print_domxml(const struct vm_config *cfg)
+{
+	char err[512] = "";
+
+	if (domxml_write(stdout, cfg, err, sizeof(err))) {
+		fprintf(stderr, "ioshade: %s\n", err);
+		return CLI_EXIT_USAGE;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -294,6 +395,8 @@ int main(int argc, char **argv)
 		printf("%s\n", cli_version());
 		return 0;
 	}
+	if (action == CLI_DOMXML)
+		return print_domxml(&cfg);
 	if (config_check_files(&cfg, err, sizeof(err))) {
 		fprintf(stderr, "ioshade: %s\n", err);
 		return CLI_EXIT_USAGE;

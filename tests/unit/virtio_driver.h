@@ -58,6 +58,8 @@ struct vd {
 	uint64_t bar;
 	uint32_t cap_off[6];
 	uint32_t notify_mult;
+	uint16_t qsize;			/* 0: VD_QSIZE */
+	int wait_ms;			/* how long vd_used polls (event-loop devices) */
 	uint16_t avail_idx, used_seen;
 };
 
@@ -186,11 +188,16 @@ static inline bool vd_negotiate(struct vd *d, uint64_t feats)
 }
 
 /* Negotiate everything offered, set up queue 0 and set DRIVER_OK. */
+static inline uint16_t vd_qsize(const struct vd *d)
+{
+	return d->qsize ? d->qsize : VD_QSIZE;
+}
+
 static inline void vd_start(struct vd *d)
 {
 	assert_true(vd_negotiate(d, vd_device_features(d)));
 	vd_wr(d, VD_CAP_COMMON, VD_QSEL, 2, 0);
-	vd_wr(d, VD_CAP_COMMON, VD_QSZ, 2, VD_QSIZE);
+	vd_wr(d, VD_CAP_COMMON, VD_QSZ, 2, vd_qsize(d));
 	vd_wr(d, VD_CAP_COMMON, VD_QDESC, 8, VD_DESC);
 	vd_wr(d, VD_CAP_COMMON, VD_QDRV, 8, VD_AVAIL);
 	vd_wr(d, VD_CAP_COMMON, VD_QDEV, 8, VD_USED);
@@ -221,7 +228,7 @@ static inline void vd_post(struct vd *d, const struct vd_buf *b, int n)
 
 		memcpy(desc + 16 * i, &x, sizeof(x));
 	}
-	avail[2 + d->avail_idx % VD_QSIZE] = 0;
+	avail[2 + d->avail_idx % vd_qsize(d)] = 0;
 	__atomic_store_n(&avail[1], ++d->avail_idx, __ATOMIC_RELEASE);
 }
 
@@ -230,21 +237,21 @@ static inline void vd_kick(struct vd *d)
 	vd_wr(d, VD_CAP_NOTIFY, 0, 2, 0);
 }
 
-/* Wait (up to 2 s, for event-loop devices) for the next used entry; returns
- * false when none came. */
+/* Wait (up to wait_ms, for event-loop devices) for the next used entry;
+ * returns false when none came. */
 static inline bool vd_used(struct vd *d, uint32_t *id, uint32_t *len)
 {
 	uint16_t *used = (uint16_t *)vd_host(d, VD_USED);
 	uint32_t *elem;
 
-	for (int i = 0; i < 2000; i++) {
+	for (int i = 0; i < d->wait_ms; i++) {
 		if (__atomic_load_n(&used[1], __ATOMIC_ACQUIRE) != d->used_seen)
 			break;
 		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 	}
 	if (__atomic_load_n(&used[1], __ATOMIC_ACQUIRE) == d->used_seen)
 		return false;
-	elem = (uint32_t *)vd_host(d, VD_USED + 4) + 2 * (d->used_seen % VD_QSIZE);
+	elem = (uint32_t *)vd_host(d, VD_USED + 4) + 2 * (d->used_seen % vd_qsize(d));
 	*id = elem[0];
 	*len = elem[1];
 	d->used_seen++;

@@ -222,6 +222,7 @@ static uint8_t *fault_status_byte(struct virtq *vq, uint16_t head)
 	const uint8_t *table = vq->desc;
 	uint32_t n = vq->size, i = head, count = 0;
 	struct virtq_desc d, last = { 0 };
+	bool indirect = false;
 	uint64_t at, got;
 
 	for (;;) {
@@ -230,7 +231,7 @@ static uint8_t *fault_status_byte(struct virtq *vq, uint16_t head)
 		memcpy(&d, table + 16 * (size_t)i, sizeof(d));
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);	/* use the copy only */
 		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
-			if (table != vq->desc || (d.flags & VIRTQ_DESC_F_NEXT) || !d.len ||
+			if (indirect || (d.flags & VIRTQ_DESC_F_NEXT) || !d.len ||
 			    d.len % 16 || d.len / 16 > BLK_MAX_INDIRECT)
 				return NULL;
 			table = dma_map_contig(&vq->dma, d.addr, d.len,
@@ -239,6 +240,7 @@ static uint8_t *fault_status_byte(struct virtq *vq, uint16_t head)
 				return NULL;
 			n = d.len / 16;
 			i = count = 0;
+			indirect = true;
 			continue;
 		}
 		if (d.len)
