@@ -90,7 +90,8 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
-/* Magic numbers and protocol capabilities. */
+/* Magic numbers, protocol version, then (once the header is known to be
+ * complete) the capabilities the 64-bit entry needs. */
 static int check_magic(const struct bz_image *img, char *err, size_t errlen)
 {
 	const struct boot_setup_header *h = &img->hdr;
@@ -100,6 +101,9 @@ static int check_magic(const struct bz_image *img, char *err, size_t errlen)
 	if (h->version < BOOT_LINUX_MIN_VERSION)
 		return fail(err, errlen, -ENOEXEC, "boot protocol %u.%02u is too old (need 2.12+)",
 			    h->version >> 8, h->version & 0xff);
+	if (HDR_OFF + img->hdr_len < HDR_MIN_END)
+		return fail(err, errlen, -EINVAL, "setup header ends at 0x%zx, before init_size",
+			    HDR_OFF + img->hdr_len);
 	if (!(h->loadflags & BOOT_LOADED_HIGH))
 		return fail(err, errlen, -ENOEXEC, "zImage (not LOADED_HIGH) is not supported");
 	if (!(h->xloadflags & BOOT_XLF_KERNEL_64))
@@ -127,9 +131,6 @@ static int parse_image(struct bz_image *img, char *err, size_t errlen)
 	ret = check_magic(img, err, errlen);
 	if (ret)
 		return ret;
-	if (HDR_OFF + img->hdr_len < HDR_MIN_END)
-		return fail(err, errlen, -EINVAL, "setup header ends at 0x%zx, before init_size",
-			    HDR_OFF + img->hdr_len);
 	sects = img->hdr.setup_sects ? img->hdr.setup_sects : 4;
 	if (sects > SETUP_MAX_SECTS)
 		return fail(err, errlen, -EINVAL, "setup_sects %zu is absurd (max %d)", sects,

@@ -424,10 +424,60 @@ static void test_event_loop_notify(void **state)
 	evloop_destroy(loop);
 }
 
+/* With an event loop, a driver reset completes on the loop thread: until the
+ * loop ran it, status keeps its old value and queue state is untouched. */
+static void test_event_loop_reset_is_async(void **state)
+{
+	struct evloop *loop = evloop_create();
+	struct virtq *vq;
+	struct fix *f;
+	uint64_t st = 1;
+
+	assert_non_null(loop);
+	make(state, loop);
+	f = *state;
+	vq = virtio_pci_vq(f->vp, 0);
+	negotiate(f, 1ULL << VIRTIO_F_VERSION_1);
+	setup_queue(f, 0, 8, RAM_GPA);
+	assert_true(vq->ready);
+	wr(f, 1, STATUS, 1, 0);			/* loop not started yet */
+	assert_int_not_equal(rd(f, 1, STATUS, 1), 0);
+	assert_true(vq->ready);
+	assert_int_equal(f->resets, 0);
+	wr(f, 1, STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE);	/* ignored while pending */
+	assert_int_equal(evloop_start(loop), 0);
+	for (int i = 0; i < 2000 && st; i++) {
+		st = rd(f, 1, STATUS, 1);
+		if (st)
+			nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	}
+	assert_int_equal(st, 0);
+	assert_int_equal(f->resets, 1);
+	assert_false(vq->ready);
+	/* From status 0 a reset is immediate: nothing can be running. */
+	wr(f, 1, STATUS, 1, 0);
+	assert_int_equal(rd(f, 1, STATUS, 1), 0);
+	evloop_stop(loop);
+	teardown(state);
+	evloop_destroy(loop);
+}
+
+/* A queue cannot be enabled before FEATURES_OK. */
+static void test_queue_enable_needs_features_ok(void **state)
+{
+	struct fix *f = *state;
+
+	wr(f, 1, STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	setup_queue(f, 0, 8, RAM_GPA);
+	assert_false(virtio_pci_vq(f->vp, 0)->ready);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ids_and_caps, setup, teardown),
+		cmocka_unit_test(test_event_loop_reset_is_async),
+		cmocka_unit_test_setup_teardown(test_queue_enable_needs_features_ok, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_setup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_enable_failure, setup, teardown),

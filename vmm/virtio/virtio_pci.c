@@ -39,6 +39,7 @@
 #define ACT_FEATURES		(1u << 1)
 #define ACT_DRIVER_OK		(1u << 2)
 #define ACT_CONFIG_IRQ		(1u << 3)
+#define ACT_RESET_ASYNC		(1u << 4)	/* finish the reset on the loop thread */
 
 struct vp_queue {
 	struct virtq vq;		/* setup fields under vp->lock; ring state owned by the device */
@@ -61,6 +62,14 @@ struct virtio_pci {
 	uint64_t driver_features;
 	uint16_t config_vector, queue_select;
 	uint8_t status, generation, isr;
+	/*
+	 * A driver reset (status 0) with an event loop is finished on the loop
+	 * thread, the only thread that touches ring state, so it can never race
+	 * queue work. Until then status keeps reading non-zero, which the driver
+	 * must wait out (virtio 1.3 section 4.1.4.3.2).
+	 */
+	bool reset_pending;
+	int reset_efd;			/* kicks reset_work on the loop, -1 without */
 	struct vp_queue q[VIRTIO_MAX_QUEUES];
 };
 
@@ -126,8 +135,14 @@ static unsigned status_write_locked(struct virtio_pci *vp, uint8_t val)
 	unsigned act = 0;
 
 	if (!val) {
-		reset_locked(vp);
-		return ACT_RESET;
+		/* Queues only run after FEATURES_OK (queue_enable needs it), so from
+		 * status 0 there is no queue work to wait for. */
+		if (vp->reset_efd < 0 || !old) {
+			reset_locked(vp);
+			return ACT_RESET;
+		}
+		vp->reset_pending = true;
+		return ACT_RESET_ASYNC;
 	}
 	/* NEEDS_RESET is the device's bit; FEATURES_OK is granted only after the
 	 * features were checked (outside the lock). */
@@ -169,7 +184,7 @@ static unsigned queue_set_locked(struct virtio_pci *vp, uint32_t field, uint64_t
 		q->vector = vector_ok(vp, val);
 	else if (q->vq.ready)
 		return 0;	/* size and ring addresses are frozen once enabled */
-	else if (field == 0x1c && val == 1)
+	else if (field == 0x1c && val == 1 && (vp->status & VIRTIO_STATUS_FEATURES_OK))
 		return queue_enable_locked(vp, q);
 	else if (field == 0x18 && val && val <= vp->cfg.queue_max && !(val & (val - 1)))
 		q->vq.size = val;
@@ -195,7 +210,7 @@ static unsigned common_set_locked(struct virtio_pci *vp, uint32_t field, uint64_
 					      (val & 0xffffffffULL) << (32 * sel);
 		return 0;
 	case 0x10: vp->config_vector = vector_ok(vp, val); return 0;
-	case 0x14: return status_write_locked(vp, val);
+	case 0x14: return vp->reset_pending ? 0 : status_write_locked(vp, val);
 	case 0x16: vp->queue_select = val; return 0;
 	default: return queue_set_locked(vp, field, val);
 	}
@@ -247,6 +262,13 @@ static void run_actions(struct virtio_pci *vp, unsigned act)
 	uint8_t status;
 	uint16_t vector;
 
+	if (act & ACT_RESET_ASYNC) {
+		uint64_t one = 1;
+
+		/* A full counter still wakes the loop; nothing else to do on error. */
+		if (write(vp->reset_efd, &one, sizeof(one)) < 0)
+			return;
+	}
 	if ((act & ACT_RESET) && ops->reset)
 		ops->reset(vp->cfg.opaque);
 	if (act & ACT_FEATURES)
@@ -486,6 +508,53 @@ static void queue_kick(void *opaque)
 		q->vp->cfg.ops->queue_notify(q->vp->cfg.opaque, q->vp, q->index);
 }
 
+/* Loop thread: finish a driver reset after any queue work already queued. */
+static void reset_work(void *opaque)
+{
+	struct virtio_pci *vp = opaque;
+	uint64_t cnt;
+
+	if (read(vp->reset_efd, &cnt, sizeof(cnt)) < 0)
+		return;
+	pthread_mutex_lock(&vp->lock);
+	if (!vp->reset_pending) {
+		pthread_mutex_unlock(&vp->lock);
+		return;
+	}
+	reset_locked(vp);
+	pthread_mutex_unlock(&vp->lock);
+	if (vp->cfg.ops->reset)
+		vp->cfg.ops->reset(vp->cfg.opaque);
+	/* Status reads 0 only once the device model forgot its queue state too. */
+	pthread_mutex_lock(&vp->lock);
+	vp->reset_pending = false;
+	pthread_mutex_unlock(&vp->lock);
+}
+
+static int reset_init(struct virtio_pci *vp)
+{
+	if (!vp->cfg.loop)
+		return 0;
+	vp->reset_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (vp->reset_efd < 0)
+		return -errno;
+	if (evloop_add(vp->cfg.loop, vp->reset_efd, reset_work, vp) < 0) {
+		close(vp->reset_efd);
+		vp->reset_efd = -1;
+		return -EIO;
+	}
+	return 0;
+}
+
+static void reset_fini(struct virtio_pci *vp)
+{
+	if (vp->reset_efd < 0)
+		return;
+	evloop_del(vp->cfg.loop, vp->reset_efd);
+	close(vp->reset_efd);
+	vp->reset_efd = -1;
+}
+
 static int queues_init(struct virtio_pci *vp)
 {
 	for (uint16_t i = 0; i < vp->cfg.num_queues; i++) {
@@ -563,10 +632,11 @@ struct virtio_pci *virtio_pci_create(struct pci_host *host, const struct virtio_
 	pthread_mutex_init(&vp->lock, NULL);
 	for (uint16_t i = 0; i < VIRTIO_MAX_QUEUES; i++)
 		vp->q[i].efd = -1;
+	vp->reset_efd = -1;
 	if (pci_setup(vp))
 		goto err_pci;
 	reset_locked(vp);
-	if (queues_init(vp))
+	if (queues_init(vp) || reset_init(vp))
 		goto err_queues;
 	if (pci_host_register(host, &vp->pci, slot) < 0)
 		goto err_queues;
@@ -576,6 +646,7 @@ struct virtio_pci *virtio_pci_create(struct pci_host *host, const struct virtio_
 	pthread_mutex_unlock(&vp->lock);
 	return vp;
 err_queues:
+	reset_fini(vp);
 	queues_fini(vp);
 err_pci:
 	pci_dev_fini(&vp->pci);
@@ -589,6 +660,7 @@ void virtio_pci_destroy(struct virtio_pci *vp)
 	if (!vp)
 		return;
 	pci_host_unregister(vp->host, &vp->pci);
+	reset_fini(vp);
 	queues_fini(vp);
 	pthread_mutex_destroy(&vp->lock);
 	free(vp);
