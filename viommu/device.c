@@ -25,7 +25,7 @@ static const uint64_t offered_features =
 	(1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_IOMMU_F_INPUT_RANGE) |
 	(1ULL << VIRTIO_IOMMU_F_DOMAIN_RANGE) | (1ULL << VIRTIO_IOMMU_F_MAP_UNMAP) |
 	(1ULL << VIRTIO_IOMMU_F_PROBE) | (1ULL << VIRTIO_IOMMU_F_MMIO) |
-	(1ULL << VIRTIO_IOMMU_F_BYPASS_CONFIG);
+	(1ULL << VIRTIO_IOMMU_F_BYPASS_CONFIG) | (1ULL << VIRTIO_IOMMU_F_X_NESTED);
 
 /* ---- config space and features ---- */
 
@@ -178,6 +178,14 @@ static int translate_locked(struct viommu *v, uint32_t endpoint, uint64_t iova, 
 				    fault_access(access) | VIRTIO_IOMMU_FAULT_F_ADDRESS, iova);
 		return -ENODEV;
 	}
+	if (d->nested) {
+		int ret = nested_translate_locked(v, d, iova, len, access, gpa, contig);
+
+		if (ret)
+			report_fault_locked(v, endpoint, VIRTIO_IOMMU_FAULT_R_MAPPING,
+					    fault_access(access) | VIRTIO_IOMMU_FAULT_F_ADDRESS, iova);
+		return ret;
+	}
 	m = iova_tree_find(d->tree, iova);
 	if (!m || (m->flags & need) != need) {
 		report_fault_locked(v, endpoint, VIRTIO_IOMMU_FAULT_R_MAPPING,
@@ -255,11 +263,21 @@ static int add_host_locked(struct viommu *v, uint32_t endpoint, const struct hio
 		return -ENOMEM;
 	ep->hw = hw;
 	ep->dev = dev;
+	ep->nest_ok = nested_host_capable(hw, dev);
 	/* Unattached: bypass IOAS when bypass=1, else blocked. */
 	ret = shadow_switch_locked(v, ep, NULL);
-	if (ret)
+	if (ret) {
 		v->nr_eps--;	/* it was appended last */
-	return ret;
+		return ret;
+	}
+	/* Offer nesting only if every host backend can do it. A transport has
+	 * published its features already: there ATTACH_TABLE for this endpoint
+	 * gets S_UNSUPP instead (docs/nested.md). */
+	if (!ep->nest_ok && !v->vp) {
+		v->dev_features &= ~(1ULL << VIRTIO_IOMMU_F_X_NESTED);
+		v->drv_features &= ~(1ULL << VIRTIO_IOMMU_F_X_NESTED);
+	}
+	return 0;
 }
 
 int viommu_add_host_endpoint(struct viommu *v, uint32_t endpoint,
@@ -336,6 +354,10 @@ static uint32_t process_elem(struct viommu *v, const struct vq_elem *elem)
 
 	if (elem_out_len(elem) < req_len)
 		req_len = elem_out_len(elem);
+	/* Handlers may leave parts of the reply unwritten (a short PROBE gets
+	 * only its tail): those bytes reach the guest as zeroes, never as stale
+	 * VMM stack. */
+	memset(resp, 0, cap);
 	viommu_handle_request(v, req, req_len, resp, cap, &written);
 	return vq_copy_to_in(elem, resp, written);
 }
