@@ -30,8 +30,8 @@ struct conf {
 
 /* Named check; XFAIL instead of FAIL for a known QEMU deviation under quirks. */
 bool conf_check(struct conf *c, const char *name, bool ok);
-/* Under quirks=qemu, prints SKIP for a check that crashes QEMU; true if skipped. */
-bool conf_skip_on_qemu(struct conf *c, const char *name);
+/* Under quirks=qemu, prints SKIP for a check that kills QEMU; true if skipped. */
+bool conf_skip_on_qemu(struct conf *c, const char *name, const char *why);
 /* Checks got == want and prints both on mismatch. */
 bool conf_status(struct conf *c, const char *name, int got, int want);
 /* Checks got is not S_OK (any rejection) and prints it. */

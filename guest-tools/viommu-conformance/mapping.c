@@ -126,6 +126,17 @@ static void overlap_checks(struct conf *c, uint32_t d)
 	unmap_units(c, d, 0, 9);
 }
 
+/* MAP that must fail with want; a mapping created anyway is removed again. */
+static void map_expect(struct conf *c, const char *name, uint32_t d, uint64_t s, uint64_t e,
+		       uint64_t p, int want)
+{
+	int got = viommu_map(&c->v, d, s, e, p, RW);
+
+	conf_status(c, name, got, want);
+	if (got == OK)
+		viommu_unmap(&c->v, d, s, e);
+}
+
 static void alignment_checks(struct conf *c, uint32_t d)
 {
 	uint64_t s = conf_iova(c, 12), e = conf_iova(c, 13) - 1, p = conf_phys(c, 12);
@@ -134,12 +145,9 @@ static void alignment_checks(struct conf *c, uint32_t d)
 		check_skip("map.misaligned", "byte granule: everything is aligned");
 		return;
 	}
-	conf_status(c, "map.misaligned_virt_start_range",
-		    viommu_map(&c->v, d, s + 1, e, p, RW), RANGE);
-	conf_status(c, "map.misaligned_virt_end_range",
-		    viommu_map(&c->v, d, s, e - 1, p, RW), RANGE);
-	conf_status(c, "map.misaligned_phys_start_range",
-		    viommu_map(&c->v, d, s, e, p + 1, RW), RANGE);
+	map_expect(c, "map.misaligned_virt_start_range", d, s + 1, e, p, RANGE);
+	map_expect(c, "map.misaligned_virt_end_range", d, s, e - 1, p, RANGE);
+	map_expect(c, "map.misaligned_phys_start_range", d, s, e, p + 1, RANGE);
 	conf_status(c, "map.misaligned_created_nothing", viommu_map(&c->v, d, s, e, p, RW), OK);
 	unmap_units(c, d, 12, 12);
 }
@@ -156,7 +164,9 @@ static void flag_and_domain_checks(struct conf *c, uint32_t d)
 		    viommu_map(&c->v, conf_new_domain(c), s, e, p, RW), VIOMMU_S_NOENT);
 	conf_status(c, "unmap.unknown_domain_noent",
 		    viommu_unmap(&c->v, conf_new_domain(c), s, e), VIOMMU_S_NOENT);
-	conf_rejected(c, "map.end_before_start_rejected", viommu_map(&c->v, d, e, s, p, RW));
+	if (!conf_skip_on_qemu(c, "map.end_before_start_rejected",
+			       "QEMU 7.2 then hangs in UNMAP, docs/qemu-differences.md"))
+		conf_rejected(c, "map.end_before_start_rejected", viommu_map(&c->v, d, e, s, p, RW));
 	conf_status(c, "map.read_only_ok", viommu_map(&c->v, d, s, e, p, VIOMMU_MAP_F_READ), OK);
 	unmap_units(c, d, 0, 0);
 }

@@ -193,6 +193,18 @@ static void scan_props(struct conf *c, struct probe_scan *p, const uint8_t *b, u
 	p->end = off;
 }
 
+/* Every byte is still the 0xee fill or zero: no property was written. */
+static bool no_property(const uint8_t *b, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		if (b[i] != 0xee && b[i] != 0)
+			return false;
+	}
+	return true;
+}
+
 static void probe_short_buffer(struct conf *c)
 {
 	static uint8_t in[VIOMMU_MAX_PROBE + 4];
@@ -200,14 +212,17 @@ static void probe_short_buffer(struct conf *c)
 	uint32_t half = c->v.cfg.probe_size / 2, used = 0;
 	int rc;
 
-	if (conf_skip_on_qemu(c, "probe.short_buffer_inval"))
+	if (conf_skip_on_qemu(c, "probe.short_buffer_inval",
+			      "QEMU 7.2 aborts on an assertion, docs/qemu-differences.md"))
 		return;
 	memset(in, 0xee, half + 4);
 	rc = viommu_raw(&c->v, &r, sizeof(r), in, half + 4, &used);
 	conf_status(c, "probe.short_buffer_inval", rc ? rc : (used ? in[half] : -EIO),
 		    VIOMMU_S_INVAL);
-	conf_check(c, "probe.short_buffer_no_property_written",
-		   !rc && mem_find_not(in, 0xee, half) == half);
+	if (!rc && !no_property(in, half))
+		printf("  short PROBE buffer starts %02x %02x %02x %02x %02x %02x %02x %02x\n",
+		       in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7]);
+	conf_check(c, "probe.short_buffer_no_property_written", !rc && no_property(in, half));
 }
 
 /* PROBE with a caller-built request and a full-size buffer; status or -errno. */

@@ -26,7 +26,7 @@ qemu_run_guest() {
 	local log=$1 elf=$2
 	shift 2
 	set +e
-	timeout "$QEMU_TIMEOUT" "$QEMU" -accel "$QEMU_ACCEL" -nodefaults \
+	timeout -s KILL "$QEMU_TIMEOUT" "$QEMU" -accel "$QEMU_ACCEL" -nodefaults \
 		-display none -serial stdio -no-reboot \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-kernel "$elf" "$@" </dev/null 2>"$log.stderr" | tr -d '\r' >"$log"
