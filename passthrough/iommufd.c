@@ -27,6 +27,7 @@ enum iommufd_obj_kind { OBJ_IOAS, OBJ_HWPT_PARENT, OBJ_HWPT_NESTED };
 struct iommufd_obj {
 	uint32_t id;
 	enum iommufd_obj_kind kind;
+	uint32_t data_type;		/* nested HWPT: the kernel's data type */
 };
 
 struct hiopt_dev {
@@ -88,6 +89,24 @@ static void untrack(struct iommufd *ifd, uint32_t id)
 		}
 	}
 	pthread_mutex_unlock(&ifd->lock);
+}
+
+/* Remember (set) or look up (get) the kernel data type of a nested HWPT. */
+static uint32_t obj_data_type(struct iommufd *ifd, uint32_t id, bool set, uint32_t type)
+{
+	uint32_t out = IOMMU_HWPT_DATA_NONE;
+
+	pthread_mutex_lock(&ifd->lock);
+	for (size_t i = 0; i < ifd->nobjs; i++) {
+		if (ifd->objs[i].id != id)
+			continue;
+		if (set)
+			ifd->objs[i].data_type = type;
+		out = ifd->objs[i].data_type;
+		break;
+	}
+	pthread_mutex_unlock(&ifd->lock);
+	return out;
 }
 
 static int destroy_id(struct iommufd *ifd, uint32_t id)
@@ -388,6 +407,45 @@ static int ifd_hwpt_alloc_nest_parent(void *be, struct hiopt_dev *dev, uint32_t 
 	return hwpt_alloc(be, &a, OBJ_HWPT_PARENT, hwpt_id);
 }
 
+/*
+ * The neutral HIOPT_HWPT_DATA_X86_S1: VT-d hardware takes the guest table as
+ * IOMMU_HWPT_DATA_VTD_S1; the selftest mock has no table, only its IOTLB
+ * model, so it gets IOMMU_HWPT_DATA_SELFTEST. hw_info decides.
+ */
+static int alloc_nested_x86(struct iommufd *ifd, struct hiopt_dev *dev, uint32_t parent_id,
+			    const struct hiopt_s1_table *t, size_t len, uint32_t *hwpt_id)
+{
+	struct iommu_hwpt_vtd_s1 vtd = { .flags = 0 };
+	struct ioshade_iommu_hwpt_selftest st = { .iotlb = IOSHADE_IOMMU_TEST_IOTLB_DEFAULT };
+	struct iommu_hwpt_alloc a = { .size = sizeof(a), .pt_id = parent_id };
+	struct hiopt_hw_info info;
+	int rc;
+
+	if (!t || len != sizeof(*t) || t->flags || !dev)
+		return -EINVAL;
+	rc = ifd_hw_info(ifd, dev, &info);
+	if (rc)
+		return rc;
+	if (info.type == HIOPT_HW_INFO_VTD) {
+		vtd.pgtbl_addr = t->root_gpa;
+		vtd.addr_width = t->addr_width;
+		a.data_type = IOMMU_HWPT_DATA_VTD_S1;
+		a.data_len = sizeof(vtd);
+		a.data_uptr = (uintptr_t)&vtd;
+	} else if (info.type == HIOPT_HW_INFO_SELFTEST) {
+		a.data_type = IOSHADE_IOMMU_HWPT_DATA_SELFTEST;
+		a.data_len = sizeof(st);
+		a.data_uptr = (uintptr_t)&st;
+	} else {
+		return -EOPNOTSUPP;
+	}
+	a.dev_id = dev->dev_id;
+	rc = hwpt_alloc(ifd, &a, OBJ_HWPT_NESTED, hwpt_id);
+	if (!rc)
+		obj_data_type(ifd, *hwpt_id, true, a.data_type);
+	return rc;
+}
+
 static int ifd_hwpt_alloc_nested(void *be, struct hiopt_dev *dev, uint32_t parent_id,
 				 uint32_t data_type, const void *data, size_t data_len,
 				 uint32_t *hwpt_id)
@@ -397,6 +455,8 @@ static int ifd_hwpt_alloc_nested(void *be, struct hiopt_dev *dev, uint32_t paren
 		.data_len = (uint32_t)data_len, .data_uptr = (uintptr_t)data,
 	};
 
+	if (data_type == HIOPT_HWPT_DATA_X86_S1)
+		return alloc_nested_x86(be, dev, parent_id, data, data_len, hwpt_id);
 	/* hiopt numbers data types like the kernel; only the sim's are foreign. */
 	if (!dev || data_len > UINT32_MAX)
 		return -EINVAL;
@@ -418,6 +478,54 @@ static int inv_data_type(uint32_t data_type, uint32_t *out)
 	return 0;
 }
 
+static void inv_to_vtd(const struct hiopt_s1_inv *in, struct iommu_hwpt_vtd_s1_invalidate *out)
+{
+	*out = (struct iommu_hwpt_vtd_s1_invalidate){
+		.addr = in->flags & HIOPT_S1_INV_F_ALL ? 0 : in->addr,
+		.npages = in->flags & HIOPT_S1_INV_F_ALL ? UINT64_MAX : in->npages,
+		.flags = in->flags & HIOPT_S1_INV_F_LEAF ? IOMMU_VTD_INV_FLAGS_LEAF : 0,
+	};
+}
+
+/* Neutral entries -> the kernel type the HWPT was made with. The mock has
+ * no address ranges: every entry becomes "all" (over-flushing is safe). */
+static int invalidate_x86(struct iommufd *ifd, uint32_t hwpt_id, const void *entries,
+			  uint32_t entry_len, uint32_t *n)
+{
+	uint32_t type = obj_data_type(ifd, hwpt_id, false, 0), i, want = *n;
+	const struct ioshade_iommu_hwpt_invalidate_selftest st = {
+		.flags = IOSHADE_IOMMU_TEST_INVALIDATE_FLAG_ALL,
+	};
+	const struct hiopt_s1_inv *in = entries;
+	struct iommu_hwpt_vtd_s1_invalidate vtd;
+	struct iommu_hwpt_invalidate inv = { .size = sizeof(inv), .hwpt_id = hwpt_id,
+					     .entry_num = want };
+	size_t esz = type == IOMMU_HWPT_DATA_VTD_S1 ? sizeof(vtd) : sizeof(st);
+	uint8_t *buf;
+	int rc;
+
+	*n = 0;
+	if (want && (!entries || entry_len != sizeof(*in)))
+		return -EINVAL;
+	if (inv_data_type(type, &inv.data_type))
+		return -EOPNOTSUPP;
+	buf = calloc(want ? want : 1, esz);
+	if (!buf)
+		return -ENOMEM;
+	for (i = 0; i < want; i++) {
+		if (type == IOMMU_HWPT_DATA_VTD_S1)
+			inv_to_vtd(&in[i], &vtd);
+		memcpy(buf + (size_t)i * esz, type == IOMMU_HWPT_DATA_VTD_S1 ?
+		       (const void *)&vtd : (const void *)&st, esz);
+	}
+	inv.entry_len = (uint32_t)esz;
+	inv.data_uptr = (uintptr_t)buf;
+	rc = ioctl_rc(ifd->fd, IOMMU_HWPT_INVALIDATE, &inv);
+	*n = inv.entry_num;
+	free(buf);
+	return rc;
+}
+
 static int ifd_hwpt_invalidate(void *be, uint32_t hwpt_id, uint32_t data_type,
 			       const void *entries, uint32_t entry_len, uint32_t *n)
 {
@@ -426,8 +534,11 @@ static int ifd_hwpt_invalidate(void *be, uint32_t hwpt_id, uint32_t data_type,
 		.size = sizeof(inv), .hwpt_id = hwpt_id, .data_uptr = (uintptr_t)entries,
 		.entry_len = entry_len, .entry_num = *n,
 	};
-	int rc = inv_data_type(data_type, &inv.data_type);
+	int rc;
 
+	if (data_type == HIOPT_HWPT_DATA_X86_S1)
+		return invalidate_x86(ifd, hwpt_id, entries, entry_len, n);
+	rc = inv_data_type(data_type, &inv.data_type);
 	if (rc) {
 		*n = 0;
 		return rc;

@@ -179,11 +179,11 @@ static int translate_locked(struct viommu *v, uint32_t endpoint, uint64_t iova, 
 		return -ENODEV;
 	}
 	if (d->nested) {
+		uint32_t f = fault_access(access) | VIRTIO_IOMMU_FAULT_F_ADDRESS;
 		int ret = nested_translate_locked(v, d, iova, len, access, gpa, contig);
 
 		if (ret)
-			report_fault_locked(v, endpoint, VIRTIO_IOMMU_FAULT_R_MAPPING,
-					    fault_access(access) | VIRTIO_IOMMU_FAULT_F_ADDRESS, iova);
+			report_fault_locked(v, endpoint, VIRTIO_IOMMU_FAULT_R_MAPPING, f, iova);
 		return ret;
 	}
 	m = iova_tree_find(d->tree, iova);
@@ -256,6 +256,8 @@ static int add_host_locked(struct viommu *v, uint32_t endpoint, const struct hio
 			       gaps, VIOMMU_MAX_RESV, &n);
 	if (!ret)
 		ret = viommu_resv_add_locked(v, gaps, n);
+	if (!ret)
+		ret = viommu_watch_host_faults_locked(v, hw);
 	if (ret)
 		return ret;
 	ep = ep_add_locked(v, endpoint);
@@ -471,6 +473,7 @@ void viommu_destroy(struct viommu *v)
 
 	if (!v)
 		return;
+	viommu_unwatch_host_faults(v);
 	if (v->vp)
 		virtio_pci_destroy(v->vp);	/* no more queue work after this */
 	pthread_mutex_lock(&v->lock);

@@ -27,6 +27,26 @@
 #define HIOPT_HWPT_DATA_VTD_S1		1
 #define HIOPT_HWPT_DATA_SELFTEST	0xdead
 #define HIOPT_HWPT_DATA_SIM_X86		0x51300002	/* sim: x86-64 4-level stage 1 */
+/* Backend-neutral x86-64 4-level stage 1 (VT-d first-stage format): data is
+ * struct hiopt_s1_table, invalidation entries struct hiopt_s1_inv. Each
+ * backend translates it to its own type (iommufd: VTD_S1 or SELFTEST by
+ * hw_info; sim: SIM_X86), so viommu never names a kernel structure. */
+#define HIOPT_HWPT_DATA_X86_S1		0x51300003
+
+struct hiopt_s1_table {
+	uint64_t root_gpa;		/* GPA of the PML4, 4 KiB aligned */
+	uint32_t addr_width;		/* input address width (48) */
+	uint32_t flags;			/* none defined: 0 */
+};
+
+struct hiopt_s1_inv {
+	uint64_t addr;			/* IOVA, 4 KiB aligned (0 with F_ALL) */
+	uint64_t npages;		/* 4 KiB pages (UINT64_MAX with F_ALL) */
+	uint32_t flags;
+#define HIOPT_S1_INV_F_ALL	(1u << 0)	/* everything the HWPT caches */
+#define HIOPT_S1_INV_F_LEAF	(1u << 1)	/* only leaf entries changed */
+	uint32_t reserved;		/* 0 */
+};
 
 struct hiopt_iova_range {
 	uint64_t start;
@@ -41,15 +61,20 @@ struct hiopt_hw_info {
 #define HIOPT_HW_F_NESTING	(1u << 0)	/* nest parent + nested HWPT supported */
 };
 
+/* An assigned device as a backend knows it (VFIO cdev, or a sim device). */
+struct hiopt_dev;
+
 struct hiopt_fault {
 	uint32_t dev_id;		/* backend device handle id */
 	uint32_t hwpt_id;
 	uint64_t addr;
 	uint32_t perm;			/* HIOPT_PROT_* of the faulting access */
+	uint32_t reason;		/* HIOPT_FAULT_* */
+#define HIOPT_FAULT_UNMAPPED	0	/* no translation for addr */
+#define HIOPT_FAULT_BLOCKED	1	/* the device is attached to nothing */
+#define HIOPT_FAULT_PERM	2	/* mapped, but not for this access */
+	struct hiopt_dev *dev;		/* the faulting device */
 };
-
-/* An assigned device as a backend knows it (VFIO cdev, or a sim device). */
-struct hiopt_dev;
 
 struct hiopt_ops {
 	const char *name;
@@ -81,6 +106,10 @@ struct hiopt_ops {
 			       const void *entries, uint32_t entry_len, uint32_t *n);
 	/* Read pending faults (non-blocking). Returns the number read or -errno. */
 	int (*fault_read)(void *be, struct hiopt_fault *f, size_t max);
+	/* Optional: an fd that polls readable while faults are pending. The
+	 * consumer read(2)s 8 bytes from it to re-arm, then drains fault_read.
+	 * -errno (or NULL op) when the backend cannot report faults. */
+	int (*fault_fd)(void *be);
 };
 
 /* A backend instance: ops plus its private state. */

@@ -20,6 +20,8 @@ union viommu_req {
 	struct virtio_iommu_req_map map;
 	struct virtio_iommu_req_unmap unmap;
 	struct virtio_iommu_req_probe probe;
+	struct virtio_iommu_req_x_attach_table attach_table;
+	struct virtio_iommu_req_x_invalidate invalidate;
 };
 
 static bool is_zero(const uint8_t *p, size_t n)
@@ -79,7 +81,9 @@ static uint8_t handle_attach(struct viommu *v, const union viommu_req *r, uint8_
 	ret = dom_attach_locked(v, ep, dom, flags & VIRTIO_IOMMU_ATTACH_F_BYPASS);
 	if (ret == -EINVAL)	/* bypass flag inconsistent with the domain */
 		return VIRTIO_IOMMU_S_INVAL;
-	if (ret == -EXDEV)	/* "cannot attach": another host backend */
+	/* "cannot attach": another host backend, or one that cannot nest the
+	 * domain's table. */
+	if (ret == -EXDEV || ret == -EOPNOTSUPP)
 		return VIRTIO_IOMMU_S_UNSUPP;
 	return ret ? host_status(ret) : VIRTIO_IOMMU_S_OK;
 }
@@ -111,7 +115,8 @@ static uint8_t mapping_domain(struct viommu *v, uint32_t dom, struct vdomain **o
 	*out = dom_find_locked(v, dom);
 	if (!*out)
 		return VIRTIO_IOMMU_S_NOENT;
-	return (*out)->bypass ? VIRTIO_IOMMU_S_INVAL : VIRTIO_IOMMU_S_OK;
+	/* A nested domain's mappings live in the guest's table (docs/nested.md). */
+	return (*out)->bypass || (*out)->nested ? VIRTIO_IOMMU_S_INVAL : VIRTIO_IOMMU_S_OK;
 }
 
 /* Address checks of a MAP: alignment, input_range, RESV_MEM, ownership. */
@@ -227,6 +232,16 @@ static uint8_t handle_probe(struct viommu *v, const union viommu_req *r, uint8_t
 	return VIRTIO_IOMMU_S_OK;
 }
 
+static uint8_t handle_attach_table(struct viommu *v, const union viommu_req *r, uint8_t *props)
+{
+	return nested_attach_table_locked(v, &r->attach_table);
+}
+
+static uint8_t handle_invalidate(struct viommu *v, const union viommu_req *r, uint8_t *props)
+{
+	return nested_invalidate_locked(v, &r->invalidate);
+}
+
 struct req_handler {
 	size_t size;			/* device-readable bytes */
 	bool probe;			/* tail after probe_size bytes of properties */
@@ -240,6 +255,24 @@ static const struct req_handler handlers[VIOMMU_NR_TYPES] = {
 	[VIRTIO_IOMMU_T_UNMAP] = { sizeof(struct virtio_iommu_req_unmap), false, handle_unmap },
 	[VIRTIO_IOMMU_T_PROBE] = { sizeof(struct virtio_iommu_req_probe), true, handle_probe },
 };
+
+/* ioshade experimental types: known only once VIRTIO_IOMMU_F_X_NESTED is
+ * negotiated; before that they are unknown types like any other. */
+static const struct req_handler x_handlers[] = {
+	{ sizeof(struct virtio_iommu_req_x_attach_table), false, handle_attach_table },
+	{ sizeof(struct virtio_iommu_req_x_invalidate), false, handle_invalidate },
+};
+
+static const struct req_handler *handler_of(const struct viommu *v, uint8_t type)
+{
+	if (type < VIOMMU_NR_TYPES)
+		return handlers[type].fn ? &handlers[type] : NULL;
+	if (!has_feature(v, VIRTIO_IOMMU_F_X_NESTED))
+		return NULL;
+	if (type == VIRTIO_IOMMU_T_X_ATTACH_TABLE)
+		return &x_handlers[0];
+	return type == VIRTIO_IOMMU_T_X_INVALIDATE ? &x_handlers[1] : NULL;
+}
 
 static size_t put_tail(uint8_t *resp, size_t off, uint8_t status)
 {
@@ -275,12 +308,14 @@ int viommu_handle_request(struct viommu *v, const void *req, size_t req_len,
 
 	*written = 0;
 	memcpy(&r, req, req_len < sizeof(r) ? req_len : sizeof(r));
-	if (req_len >= 1 && r.head.type < VIOMMU_NR_TYPES)
-		h = &handlers[r.head.type];
 	pthread_mutex_lock(&v->lock);
-	v->stats.requests[h && h->fn ? r.head.type : 0]++;
+	if (req_len >= 1)
+		h = handler_of(v, r.head.type);
+	/* Experimental types are counted in nstats by their handlers. */
+	if (!h || r.head.type < VIOMMU_NR_TYPES)
+		v->stats.requests[h ? r.head.type : 0]++;
 	/* Unknown type: SHOULD NOT write, used length 0 (5.13.6). */
-	if (!h || !h->fn || resp_cap < sizeof(struct virtio_iommu_req_tail)) {
+	if (!h || resp_cap < sizeof(struct virtio_iommu_req_tail)) {
 		v->stats.discarded++;
 		goto out;
 	}

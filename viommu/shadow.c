@@ -3,7 +3,8 @@
  * Shadow mode: host endpoints get the guest's mappings through hiopt. One
  * IOAS per guest domain (allocated on the first host endpoint's attach, with
  * the domain's mappings replayed 1:1), one identity IOAS of all guest RAM for
- * bypass. This file is the only one that calls hiopt ops. All under v->lock.
+ * bypass (also stage 2 of nested domains, see nested.c). Only this file and
+ * nested.c call hiopt ops. All under v->lock.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -100,7 +101,9 @@ static int domain_ioas_get(struct viommu *v, struct vdomain *d, const struct hio
 
 void shadow_domain_put_locked(struct viommu *v, struct vdomain *d)
 {
-	if (d->has_ioas && !d->nr_host)
+	if (d->nested)
+		nested_host_put_locked(v, d);
+	else if (d->has_ioas && !d->nr_host)
 		domain_ioas_drop(d);
 }
 
@@ -125,7 +128,7 @@ static int map_ram_identity(struct viommu *v, const struct hiopt *hw, uint32_t i
 }
 
 /* The identity IOAS (IOVA = GPA over every RAM region), built on first use. */
-static int bypass_ioas_get(struct viommu *v, const struct hiopt *hw, uint32_t *ioas)
+int shadow_s2_ioas_get_locked(struct viommu *v, const struct hiopt *hw, uint32_t *ioas)
 {
 	int ret;
 
@@ -169,7 +172,7 @@ int shadow_block_locked(struct viommu *v, struct vendpoint *ep)
 
 /* Point the device at pt. iommufd replaces an attachment atomically; a backend
  * that answers -EBUSY gets detach + attach, and the old one back on failure. */
-static int dev_attach(struct viommu *v, struct vendpoint *ep, uint32_t pt)
+int shadow_dev_attach_locked(struct viommu *v, struct vendpoint *ep, uint32_t pt)
 {
 	const struct hiopt *hw = ep->hw;
 	int ret;
@@ -203,18 +206,23 @@ int shadow_switch_locked(struct viommu *v, struct vendpoint *ep, struct vdomain 
 	uint32_t pt;
 	int ret;
 
-	if (target && !target->bypass) {
+	if (target && target->nested) {
+		ret = nested_host_get_locked(v, target, ep, &fresh);
+		pt = target->s1_hwpt;
+	} else if (target && !target->bypass) {
 		ret = domain_ioas_get(v, target, ep->hw, &fresh);
 		pt = target->ioas;
 	} else if (target || v->bypass) {
-		ret = bypass_ioas_get(v, ep->hw, &pt);
+		ret = shadow_s2_ioas_get_locked(v, ep->hw, &pt);
 	} else {
 		return shadow_block_locked(v, ep);
 	}
 	if (ret)
 		return ret;
-	ret = dev_attach(v, ep, pt);
-	if (ret && fresh)
+	ret = shadow_dev_attach_locked(v, ep, pt);
+	if (ret && fresh && target->nested)
+		nested_host_put_locked(v, target);
+	else if (ret && fresh)
 		domain_ioas_drop(target);
 	return ret;
 }

@@ -82,6 +82,10 @@ int viommu_report_fault(struct viommu *v, uint32_t endpoint, uint8_t reason,
 
 void viommu_stats(struct viommu *v, struct viommu_stats *out);
 
+/* Forward pending host IOMMU faults (assigned devices) to the eventq now.
+ * With an event loop this happens by itself; tests without one call it. */
+void viommu_poll_host_faults(struct viommu *v);
+
 /* Device reset (virtio status 0): every endpoint leaves its domain, bypass
  * keeps its value. System reset: the same, and bypass returns to default. */
 void viommu_device_reset(struct viommu *v);

@@ -10,10 +10,19 @@
 #include <pthread.h>
 
 #include "viommu/iova_tree.h"
+#include "viommu/nested.h"
 #include "viommu/viommu.h"
 #include "viommu/virtio_iommu.h"
 
 struct virtio_pci;
+
+/* A guest stage-1 table as ATTACH_TABLE gave it (validated). */
+struct vnest_table {
+	uint64_t root;			/* GPA, 4 KiB aligned, guest-owned RAM */
+	uint16_t format;		/* VIRTIO_IOMMU_X_FMT_* */
+	uint8_t addr_width;
+	uint32_t flags;
+};
 
 /* A guest domain. Exists while at least one endpoint is attached. */
 struct vdomain {
@@ -28,6 +37,14 @@ struct vdomain {
 	const struct hiopt *hw;		/* backend of ioas */
 	uint32_t ioas;
 	bool has_ioas;
+	/* Nested (ATTACH_TABLE): the guest table holds the mappings, the tree
+	 * stays empty and MAP/UNMAP get S_INVAL. Host side: nest parent on the
+	 * shared stage-2 IOAS + nested HWPT, present iff has_hwpt, which holds
+	 * iff nr_host > 0; hw is their backend. */
+	bool nested;
+	struct vnest_table table;
+	uint32_t s1_parent, s1_hwpt;
+	bool has_hwpt;
 };
 
 struct vendpoint {
@@ -38,6 +55,15 @@ struct vendpoint {
 	struct hiopt_dev *dev;
 	bool host_attached;		/* attached to host_pt on the host */
 	uint32_t host_pt;
+	bool nest_ok;			/* backend nests a 48-bit x86 stage 1 */
+};
+
+/* A host backend whose faults are forwarded to the eventq (host_fault.c). */
+#define VIOMMU_MAX_FAULT_SRC	4
+struct viommu_fault_src {
+	struct viommu *v;
+	const struct hiopt *hw;
+	int fd;				/* the backend's fault_fd, not owned */
 };
 
 struct viommu {
@@ -59,10 +85,17 @@ struct viommu {
 	uint32_t bypass_ioas;
 	bool has_bypass_ioas;
 	struct viommu_stats stats;
+	struct viommu_nested_stats nstats;
 	struct virtio_pci *vp;		/* NULL without a transport */
 	viommu_fault_sink sink;
 	void *sink_opaque;
+	struct viommu_fault_src fault_src[VIOMMU_MAX_FAULT_SRC];
+	size_t nr_fault_src;
 };
+
+/* host_fault.c */
+int viommu_watch_host_faults_locked(struct viommu *v, const struct hiopt *hw);
+void viommu_unwatch_host_faults(struct viommu *v);
 
 static inline bool has_feature(const struct viommu *v, unsigned bit)
 {
@@ -92,6 +125,27 @@ int shadow_unmap_locked(struct viommu *v, struct vdomain *d, const struct iova_m
 void shadow_bypass_release_locked(struct viommu *v);
 int shadow_host_resv(const struct hiopt *hw, struct hiopt_dev *dev, uint64_t in_start,
 		     uint64_t in_end, struct viommu_range *gaps, size_t max, size_t *n);
+
+/* Shadow helpers nested.c reuses: the identity IOAS of all guest RAM (it is
+ * stage 2 of every nested HWPT) and pointing a device at a page table. */
+int shadow_s2_ioas_get_locked(struct viommu *v, const struct hiopt *hw, uint32_t *ioas);
+int shadow_dev_attach_locked(struct viommu *v, struct vendpoint *ep, uint32_t pt);
+
+/* nested.c (caller holds v->lock) */
+uint8_t nested_attach_table_locked(struct viommu *v,
+				   const struct virtio_iommu_req_x_attach_table *r);
+uint8_t nested_invalidate_locked(struct viommu *v, const struct virtio_iommu_req_x_invalidate *r);
+/* Stage-1 walk for an emulated endpoint; no fault reported (the caller does).
+ * -EFAULT not mapped / table outside guest RAM, -EPERM write to read-only. */
+int nested_translate_locked(struct viommu *v, struct vdomain *d, uint64_t iova, uint64_t len,
+			    unsigned access, uint64_t *gpa, uint64_t *contig);
+/* Give d its host nest parent + nested HWPT for ep's backend. */
+int nested_host_get_locked(struct viommu *v, struct vdomain *d, struct vendpoint *ep,
+			   bool *fresh);
+/* Drop d's host HWPTs once no host endpoint uses them (nested, then parent). */
+void nested_host_put_locked(struct viommu *v, struct vdomain *d);
+/* Can hw nest an x86 48-bit stage 1 for dev? (hw_info) */
+bool nested_host_capable(const struct hiopt *hw, struct hiopt_dev *dev);
 
 /* request.c */
 int viommu_resv_add_locked(struct viommu *v, const struct viommu_range *r, size_t n);

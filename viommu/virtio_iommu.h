@@ -19,6 +19,9 @@
 #define VIRTIO_IOMMU_F_PROBE		4
 #define VIRTIO_IOMMU_F_MMIO		5
 #define VIRTIO_IOMMU_F_BYPASS_CONFIG	6
+/* ioshade experimental (device-specific range 50-127): ATTACH_TABLE and
+ * INVALIDATE below, documented in docs/nested.md. Not standardized. */
+#define VIRTIO_IOMMU_F_X_NESTED		50
 
 struct virtio_iommu_config {
 	uint64_t page_size_mask;
@@ -37,6 +40,9 @@ struct virtio_iommu_config {
 #define VIRTIO_IOMMU_T_MAP		3
 #define VIRTIO_IOMMU_T_UNMAP		4
 #define VIRTIO_IOMMU_T_PROBE		5
+/* ioshade experimental, only with VIRTIO_IOMMU_F_X_NESTED (else unknown). */
+#define VIRTIO_IOMMU_T_X_ATTACH_TABLE	0xe0
+#define VIRTIO_IOMMU_T_X_INVALIDATE	0xe1
 
 /* Status codes. */
 #define VIRTIO_IOMMU_S_OK		0
@@ -127,6 +133,44 @@ struct virtio_iommu_probe_resv_mem {
 	uint64_t end;			/* inclusive */
 } __attribute__((packed));
 
+/* ---- ioshade experimental nesting (VIRTIO_IOMMU_F_X_NESTED) ---- */
+
+/* Table formats. */
+#define VIRTIO_IOMMU_X_FMT_X86_64	1	/* x86-64 4-level (VT-d first stage) */
+#define VIRTIO_IOMMU_X_ADDR_WIDTH	48	/* the only width of that format */
+
+struct virtio_iommu_req_x_attach_table {
+	struct virtio_iommu_req_head head;
+	uint32_t domain;
+	uint32_t endpoint;
+	uint32_t flags;			/* none defined: 0 */
+	uint64_t root;			/* GPA of the root table (PML4), 4 KiB aligned */
+	uint16_t format;		/* VIRTIO_IOMMU_X_FMT_* */
+	uint8_t addr_width;		/* input address bits */
+	uint8_t reserved[5];
+} __attribute__((packed));
+
+#define VIRTIO_IOMMU_X_INV_F_ALL	(1u << 0)	/* the whole domain */
+#define VIRTIO_IOMMU_X_INV_F_LEAF	(1u << 1)	/* only leaf entries changed */
+
+struct virtio_iommu_req_x_invalidate {
+	struct virtio_iommu_req_head head;
+	uint32_t domain;
+	uint32_t flags;			/* VIRTIO_IOMMU_X_INV_F_* */
+	uint8_t granule;		/* log2 of the page size: 12, 21, 30 (0 with ALL) */
+	uint8_t reserved[3];
+	uint64_t virt_start;
+	uint64_t virt_end;		/* inclusive */
+} __attribute__((packed));
+
+/* Stage-1 entry bits (x86-64 paging); the device reads P, RW, PS. */
+#define VIRTIO_IOMMU_X_PTE_P		(1ULL << 0)
+#define VIRTIO_IOMMU_X_PTE_RW		(1ULL << 1)
+#define VIRTIO_IOMMU_X_PTE_US		(1ULL << 2)
+#define VIRTIO_IOMMU_X_PTE_A		(1ULL << 5)
+#define VIRTIO_IOMMU_X_PTE_PS		(1ULL << 7)	/* 1 GiB (PDPTE) / 2 MiB (PDE) */
+#define VIRTIO_IOMMU_X_PTE_ADDR		0x000ffffffffff000ULL
+
 /* Fault reports on the eventq (5.13.6.9). */
 #define VIRTIO_IOMMU_FAULT_R_UNKNOWN	0
 #define VIRTIO_IOMMU_FAULT_R_DOMAIN	1
@@ -154,5 +198,7 @@ _Static_assert(sizeof(struct virtio_iommu_req_unmap) == 28, "unmap layout");
 _Static_assert(sizeof(struct virtio_iommu_req_probe) == 72, "probe layout");
 _Static_assert(sizeof(struct virtio_iommu_probe_resv_mem) == 24, "resv_mem layout");
 _Static_assert(sizeof(struct virtio_iommu_fault) == 24, "fault layout");
+_Static_assert(sizeof(struct virtio_iommu_req_x_attach_table) == 32, "attach_table layout");
+_Static_assert(sizeof(struct virtio_iommu_req_x_invalidate) == 32, "invalidate layout");
 
 #endif

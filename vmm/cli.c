@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "vmm/cli.h"
+#include "vmm/domxml.h"
 
 #define IOSHADE_VERSION "0.1.0"
 
@@ -170,7 +171,14 @@ static int set_serial(struct vm_config *cfg, const char *val, char *err, size_t 
 	return copy_str(cfg->serial_path, sizeof(cfg->serial_path), "--serial", val, err, errlen);
 }
 
+/* --domain is applied before every other option (see load_domain). */
+static int set_domain_done(struct vm_config *cfg, const char *val, char *err, size_t errlen)
+{
+	return 0;
+}
+
 static const struct cli_opt run_opts[] = {
+	{ "--domain", true, set_domain_done },
 	{ "--kernel", true, set_kernel },
 	{ "--initrd", true, set_initrd },
 	{ "--cmdline", true, set_cmdline },
@@ -245,17 +253,67 @@ static int parse_one(int argc, char *const argv[], int *i, struct vm_config *cfg
 	return opt->set(cfg, val, err, errlen);
 }
 
+/*
+ * Precedence: the --domain XML fills the config first, wherever --domain
+ * stands; every other option then overrides it in command-line order
+ * (--device adds to the XML's <hostdev> list).
+ */
+static int load_domain(int argc, char *const argv[], struct vm_config *cfg, char *err,
+		       size_t errlen)
+{
+	const char *path = NULL, *val;
+	int ret;
+
+	for (int i = 2; i < argc; i++) {
+		const struct cli_opt *opt = find_opt(argv[i], &val);
+
+		if (!opt || opt->set != set_domain_done) {
+			i += opt && opt->has_arg && !val;	/* skip the option's value */
+			continue;
+		}
+		if (!val && i + 1 < argc)
+			val = argv[++i];
+		if (!val)
+			return 0;	/* "missing value", reported by parse_one */
+		if (path) {
+			snprintf(err, errlen, "--domain: given twice ('%s', '%s')", path, val);
+			return -EINVAL;
+		}
+		path = val;
+	}
+	if (!path)
+		return 0;
+	ret = domxml_parse_file(path, NULL, cfg, err, errlen);
+	return ret ? -EINVAL : 0;
+}
+
 static int parse_run(int argc, char *const argv[], struct vm_config *cfg, char *err, size_t errlen)
 {
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return CLI_HELP_RUN;
 	}
+	if (load_domain(argc, argv, cfg, err, errlen))
+		return -EINVAL;
 	for (int i = 2; i < argc; i++) {
 		if (parse_one(argc, argv, &i, cfg, err, errlen))
 			return -EINVAL;
 	}
 	return check_config(cfg, err, errlen) ? -EINVAL : CLI_RUN;
+}
+
+/* ioshade domxml --from-args run [run options]: the config to print as XML. */
+static int parse_domxml(int argc, char *const argv[], struct vm_config *cfg, char *err,
+			size_t errlen)
+{
+	int ret;
+
+	if (argc < 4 || strcmp(argv[2], "--from-args") || strcmp(argv[3], "run")) {
+		snprintf(err, errlen, "domxml: usage: ioshade domxml --from-args run [options]");
+		return -EINVAL;
+	}
+	ret = parse_run(argc - 2, argv + 2, cfg, err, errlen);
+	return ret == CLI_RUN ? CLI_DOMXML : ret;
 }
 
 int cli_parse(int argc, char *const argv[], struct vm_config *cfg, char *err, size_t errlen)
@@ -276,7 +334,9 @@ int cli_parse(int argc, char *const argv[], struct vm_config *cfg, char *err, si
 		return CLI_VERSION;
 	if (!strcmp(cmd, "run"))
 		return parse_run(argc, argv, cfg, err, errlen);
-	snprintf(err, errlen, "unknown command '%s' (known: run; see ioshade --help)", cmd);
+	if (!strcmp(cmd, "domxml"))
+		return parse_domxml(argc, argv, cfg, err, errlen);
+	snprintf(err, errlen, "unknown command '%s' (known: run, domxml; see ioshade --help)", cmd);
 	return -EINVAL;
 }
 
@@ -287,16 +347,22 @@ const char *cli_version(void)
 
 static const char help_main[] =
 	"usage: ioshade run --kernel FILE [options]\n"
+	"       ioshade run --domain VM.XML [options]\n"
+	"       ioshade domxml --from-args run [options]\n"
 	"       ioshade --help | --version\n"
 	"\n"
 	"ioshade is a small KVM VMM with a virtio-iommu for safe device assignment.\n"
 	"\n"
 	"commands:\n"
-	"  run        boot a VM (see ioshade run --help)\n";
+	"  run        boot a VM (see ioshade run --help)\n"
+	"  domxml     print the libvirt domain XML for a run command line\n";
 
 static const char help_run[] =
 	"usage: ioshade run --kernel FILE [options]\n"
 	"\n"
+	"  --domain FILE           libvirt domain XML to start (docs/libvirt.md); read\n"
+	"                          first, wherever it stands: the other options\n"
+	"                          override it, --device adds to its <hostdev>s\n"
 	"  --kernel FILE           kernel to boot (required): a PVH ELF or a Linux\n"
 	"                          bzImage (boot protocol 2.12+, 64-bit entry)\n"
 	"  --initrd FILE           initial ramdisk (PVH module / bzImage initrd)\n"
@@ -308,13 +374,18 @@ static const char help_run[] =
 	"                            edu[,iommu=on|off]      emulated edu DMA device\n"
 	"                            edu-sim[,iommu=on|off]  simulated assigned edu device\n"
 	"                            vfio=BDF[,iommu=on|off] assign host PCI device BDF\n"
+	"                            virtio-rng[,iommu=on|off]\n"
+	"                                                    emulated virtio entropy source\n"
+	"                            virtio-blk,file=PATH[,readonly=on][,iommu=on|off]\n"
+	"                                                    emulated virtio disk on PATH\n"
 	"  --viommu, --no-viommu   force the virtio-iommu on or off (default: auto)\n"
 	"  --iommu-backend B       iommufd, sim or auto (default auto)\n"
 	"  --serial OUT            stdout, none or a file path (default stdout)\n"
 	"  --log-level L           error, warn, info or debug (default warn)\n"
 	"\n"
 	"exit status: the guest's debug-exit value v as (v << 1) | 1, 0 when the guest\n"
-	"shuts down or halts, 2 on bad arguments, 1 on setup errors, 4 on VM errors.\n";
+	"shuts down or halts, 2 on bad arguments, 1 on setup errors, 4 on VM errors,\n"
+	"128+N when stopped by signal N (SIGINT, SIGTERM: devices are released first).\n";
 
 void cli_print_help(FILE *out, enum cli_action which)
 {

@@ -18,12 +18,14 @@ enum cli_action {
 	CLI_HELP,		/* ioshade --help */
 	CLI_HELP_RUN,		/* ioshade run --help */
 	CLI_VERSION,		/* ioshade --version */
+	CLI_DOMXML,		/* ioshade domxml --from-args run ...: cfg is filled, print it */
 };
 
 /*
  * Parse argv (argv[0] is the program name). Returns an enum cli_action, or
  * -EINVAL with a message in err naming the option and the value. cfg is
- * initialised with config_init first. Touches no file: see config_check_files.
+ * initialised with config_init first. Touches no file except the --domain
+ * XML (and libvirt's schema); see config_check_files for the rest.
  */
 int cli_parse(int argc, char *const argv[], struct vm_config *cfg, char *err, size_t errlen);
 

@@ -67,6 +67,8 @@ static const char *const device_kind_names[] = {
 	[CONFIG_DEV_EDU] = "edu",
 	[CONFIG_DEV_EDU_SIM] = "edu-sim",
 	[CONFIG_DEV_VFIO] = "vfio",
+	[CONFIG_DEV_VIRTIO_RNG] = "virtio-rng",
+	[CONFIG_DEV_VIRTIO_BLK] = "virtio-blk",
 };
 
 const char *config_device_kind_name(enum config_device_kind kind)
@@ -77,7 +79,7 @@ const char *config_device_kind_name(enum config_device_kind kind)
 
 const char *config_device_kinds(void)
 {
-	return "edu, edu-sim, vfio=BDF";
+	return "edu, edu-sim, vfio=BDF, virtio-rng, virtio-blk,file=PATH";
 }
 
 /* "[dddd:]bb:dd.f" in hex -> normalised "dddd:bb:dd.f". */
@@ -127,8 +129,36 @@ bad_value:
 	return -EINVAL;
 }
 
+/* virtio-blk's own options: 0, -EINVAL, or 1 when opt is none of them. */
+static int parse_blk_opt(const char *opt, struct config_device *dev, char *err, size_t errlen)
+{
+	if (!strncmp(opt, "file=", 5)) {
+		if (!opt[5]) {
+			snprintf(err, errlen, "--device virtio-blk: file= needs a path");
+			return -EINVAL;
+		}
+		snprintf(dev->path, sizeof(dev->path), "%s", opt + 5);
+		return 0;
+	}
+	if (!strcmp(opt, "readonly=on") || !strcmp(opt, "readonly=off")) {
+		dev->read_only = !strcmp(opt + 9, "on");
+		return 0;
+	}
+	if (!strncmp(opt, "readonly=", 9)) {
+		snprintf(err, errlen, "--device virtio-blk: readonly must be on or off, got '%s'",
+			 opt + 9);
+		return -EINVAL;
+	}
+	return 1;
+}
+
 static int parse_device_opt(char *opt, struct config_device *dev, char *err, size_t errlen)
 {
+	bool blk = dev->kind == CONFIG_DEV_VIRTIO_BLK;
+	int ret = blk ? parse_blk_opt(opt, dev, err, errlen) : 1;
+
+	if (ret <= 0)
+		return ret;
 	if (!strcmp(opt, "iommu=on")) {
 		dev->iommu = CONFIG_ON;
 		return 0;
@@ -141,8 +171,9 @@ static int parse_device_opt(char *opt, struct config_device *dev, char *err, siz
 		snprintf(err, errlen, "--device %s: iommu must be on or off, got '%s'",
 			 config_device_kind_name(dev->kind), opt + 6);
 	else
-		snprintf(err, errlen, "--device %s: unknown option '%s' (known: iommu=on|off)",
-			 config_device_kind_name(dev->kind), opt);
+		snprintf(err, errlen, "--device %s: unknown option '%s' (known: %siommu=on|off)",
+			 config_device_kind_name(dev->kind), opt,
+			 blk ? "file=PATH, readonly=on|off, " : "");
 	return -EINVAL;
 }
 
@@ -168,6 +199,10 @@ int config_parse_device(const char *arg, struct config_device *dev, char *err, s
 	ret = parse_device_kind(tok, dev, err, errlen);
 	while (!ret && (tok = strtok_r(NULL, ",", &save)))
 		ret = parse_device_opt(tok, dev, err, errlen);
+	if (!ret && dev->kind == CONFIG_DEV_VIRTIO_BLK && !dev->path[0]) {
+		snprintf(err, errlen, "--device %s: virtio-blk needs file=PATH", arg);
+		return -EINVAL;
+	}
 	return ret;
 }
 
@@ -182,6 +217,19 @@ static int check_readable(const char *what, const char *path, char *err, size_t 
 	return -e;
 }
 
+/* A virtio-blk image must be readable, and writable unless readonly=on. */
+static int check_disk(const struct config_device *dev, char *err, size_t errlen)
+{
+	int e;
+
+	if (dev->kind != CONFIG_DEV_VIRTIO_BLK || !access(dev->path, dev->read_only ? R_OK :
+							  R_OK | W_OK))
+		return 0;
+	e = errno;
+	snprintf(err, errlen, "--device %s: '%s': %s", dev->spec, dev->path, strerror(e));
+	return -e;
+}
+
 int config_check_files(const struct vm_config *cfg, char *err, size_t errlen)
 {
 	int ret;
@@ -193,5 +241,7 @@ int config_check_files(const struct vm_config *cfg, char *err, size_t errlen)
 	ret = check_readable("--kernel", cfg->kernel, err, errlen);
 	if (!ret && cfg->initrd[0])
 		ret = check_readable("--initrd", cfg->initrd, err, errlen);
+	for (unsigned i = 0; !ret && i < cfg->nr_devices; i++)
+		ret = check_disk(&cfg->devices[i], err, errlen);
 	return ret;
 }

@@ -25,6 +25,8 @@ enum config_device_kind {
 	CONFIG_DEV_EDU,		/* emulated edu DMA device (vmm/edu.c) */
 	CONFIG_DEV_EDU_SIM,	/* simulated assignable edu behind the sim IOMMU */
 	CONFIG_DEV_VFIO,	/* host device assigned through VFIO/iommufd */
+	CONFIG_DEV_VIRTIO_RNG,	/* emulated virtio-rng (vmm/virtio/rng.c) */
+	CONFIG_DEV_VIRTIO_BLK,	/* emulated virtio-blk on a host file (vmm/virtio/blk.c) */
 };
 
 /* Tri-state switches: AUTO lets the machine decide. */
@@ -58,6 +60,8 @@ struct config_device {
 	enum config_device_kind kind;
 	enum config_switch iommu;	/* iommu=on|off, AUTO when absent */
 	char host_bdf[16];		/* vfio: "dddd:bb:dd.f", normalised */
+	char path[CONFIG_DEVSPEC_MAX];	/* virtio-blk: file=PATH (required) */
+	bool read_only;			/* virtio-blk: readonly=on */
 	char spec[CONFIG_DEVSPEC_MAX];	/* the argument as given */
 	bool managed;			/* vfio: rebind to vfio-pci and back (libvirt managed='yes') */
 };
@@ -102,7 +106,7 @@ int config_parse_device(const char *arg, struct config_device *dev, char *err, s
 int config_check_files(const struct vm_config *cfg, char *err, size_t errlen);
 
 const char *config_device_kind_name(enum config_device_kind kind);
-/* "edu, edu-sim, vfio": for error messages and help. */
+/* "edu, edu-sim, vfio=BDF, ...": for error messages and help. */
 const char *config_device_kinds(void);
 
 #endif

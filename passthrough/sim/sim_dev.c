@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "passthrough/sim/sim_internal.h"
 
@@ -244,7 +245,8 @@ static int nested_locked(struct sim_iommu *sim, struct hiopt_dev *dev, uint32_t 
 		return -EOPNOTSUPP;	/* a paging domain takes no user data */
 	if (pt->type != SIM_OBJ_HWPT_PARENT || !len)
 		return pt->type == SIM_OBJ_HWPT_PARENT ? -EOPNOTSUPP : -EINVAL;
-	if (type != HIOPT_HWPT_DATA_SIM_X86)
+	/* The neutral HIOPT_HWPT_DATA_X86_S1 has the same layout (sim_nested.c). */
+	if (type != HIOPT_HWPT_DATA_SIM_X86 && type != HIOPT_HWPT_DATA_X86_S1)
 		return -EOPNOTSUPP;	/* as the mock's __mock_domain_alloc_nested() */
 	rc = sim_nested_parse(data, len, &s1);
 	if (rc)
@@ -297,10 +299,10 @@ static int invalidate_locked(struct sim_iommu *sim, uint32_t hwpt_id, uint32_t t
 		return -ENOENT;
 	if (o->type != SIM_OBJ_HWPT_NESTED)
 		return -EINVAL;
-	if (type != HIOPT_HWPT_DATA_SIM_X86)
+	if (type != HIOPT_HWPT_DATA_SIM_X86 && type != HIOPT_HWPT_DATA_X86_S1)
 		return -EINVAL;		/* as mock_domain_cache_invalidate_user() */
 	*num = want;
-	return sim_nested_invalidate((struct sim_nested *)o, entries, entry_len, num);
+	return sim_nested_invalidate((struct sim_nested *)o, type, entries, entry_len, num);
 }
 
 int sim_op_hwpt_invalidate(void *be, uint32_t hwpt_id, uint32_t data_type,
@@ -336,10 +338,11 @@ int sim_iommu_iotlb_count(struct sim_iommu *sim, uint32_t hwpt_id)
 
 /* ---- faults ---- */
 
-static void fault_push_locked(struct sim_iommu *sim, const struct sim_dev *d, uint64_t addr,
-			      unsigned access)
+static void fault_push_locked(struct sim_iommu *sim, struct sim_dev *d, uint64_t addr,
+			      unsigned access, int rc)
 {
 	struct hiopt_fault *f;
+	uint64_t one = 1;
 
 	if (sim->fault_len == SIM_FAULT_QUEUE) {
 		sim->faults_dropped++;
@@ -350,7 +353,20 @@ static void fault_push_locked(struct sim_iommu *sim, const struct sim_dev *d, ui
 	f->hwpt_id = d->pt ? d->pt->id : 0;
 	f->addr = addr;
 	f->perm = access;
+	f->reason = !d->pt ? HIOPT_FAULT_BLOCKED :
+		    rc == -EPERM ? HIOPT_FAULT_PERM : HIOPT_FAULT_UNMAPPED;
+	f->dev = sim_dev_handle(d);
 	sim->fault_len++;
+	if (sim->fault_efd >= 0 && write(sim->fault_efd, &one, sizeof(one)) < 0) {
+		/* EAGAIN: the counter is saturated, the fd still polls readable. */
+	}
+}
+
+int sim_op_fault_fd(void *be)
+{
+	struct sim_iommu *sim = be;
+
+	return sim->fault_efd >= 0 ? sim->fault_efd : -EOPNOTSUPP;
 }
 
 int sim_op_fault_read(void *be, struct hiopt_fault *f, size_t max)
@@ -403,7 +419,7 @@ static int walk_locked(struct sim_iommu *sim, struct sim_dev *d, uint64_t iova, 
 	while (done < len) {
 		rc = xlate_step(d, iova + done, access, &hva, &contig);
 		if (rc) {
-			fault_push_locked(sim, d, iova + done, access);
+			fault_push_locked(sim, d, iova + done, access, rc);
 			return rc;
 		}
 		n = contig < len - done ? contig : len - done;
@@ -426,7 +442,7 @@ static int walk_checked(struct sim_iommu *sim, const struct hiopt_dev *dev, uint
 	if (!d)
 		return -ENODEV;
 	if (__builtin_add_overflow(iova, len - 1, &last)) {
-		fault_push_locked(sim, d, iova, access);
+		fault_push_locked(sim, d, iova, access, -EFAULT);
 		return -EFAULT;
 	}
 	return walk_locked(sim, d, iova, len, access, fn, opaque);

@@ -96,6 +96,7 @@ struct sim_iommu {
 	unsigned fault_head;
 	unsigned fault_len;
 	uint64_t faults_dropped;
+	int fault_efd;			/* eventfd: readable while faults are pending */
 };
 
 /* sim_iommu.c: object table and fail-Nth */
@@ -127,6 +128,7 @@ void sim_op_hwpt_destroy(void *be, uint32_t hwpt_id);
 int sim_op_hwpt_invalidate(void *be, uint32_t hwpt_id, uint32_t data_type,
 			   const void *entries, uint32_t entry_len, uint32_t *n);
 int sim_op_fault_read(void *be, struct hiopt_fault *f, size_t max);
+int sim_op_fault_fd(void *be);
 
 /* sim_ioas.c */
 struct sim_map *sim_ioas_find(const struct sim_ioas *ioas, uint64_t iova);
@@ -143,8 +145,10 @@ int sim_ioas_xlate(const struct sim_ioas *ioas, uint64_t addr, unsigned access,
 int sim_nested_parse(const void *data, size_t len, struct sim_hwpt_x86 *out);
 int sim_nested_xlate(struct sim_nested *n, uint64_t iova, unsigned access, uint8_t **hva,
 		     uint64_t *contig);
-int sim_nested_invalidate(struct sim_nested *n, const void *entries, uint32_t entry_len,
-			  uint32_t *num);
+/* type: HIOPT_HWPT_DATA_SIM_X86 or the neutral HIOPT_HWPT_DATA_X86_S1 (same
+ * layout, plus the HIOPT_S1_INV_F_LEAF hint, which the leaf-only IOTLB ignores). */
+int sim_nested_invalidate(struct sim_nested *n, uint32_t type, const void *entries,
+			  uint32_t entry_len, uint32_t *num);
 int sim_nested_tlb_count(const struct sim_nested *n);
 
 #endif

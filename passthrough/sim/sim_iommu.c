@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "passthrough/sim/sim_internal.h"
 
@@ -84,6 +86,8 @@ struct sim_iommu *sim_iommu_create(const struct sim_iommu_config *cfg)
 	}
 	compute_ranges(sim);
 	pthread_mutex_init(&sim->lock, NULL);
+	/* Without the eventfd faults still queue; only fault_fd is unavailable. */
+	sim->fault_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	sim->hiopt.ops = &sim_hiopt_ops;
 	sim->hiopt.be = sim;
 	return sim;
@@ -106,6 +110,8 @@ void sim_iommu_destroy(struct sim_iommu *sim)
 		if (sim->objs[i])
 			sim_obj_free(sim->objs[i]);
 	free(sim->objs);
+	if (sim->fault_efd >= 0)
+		close(sim->fault_efd);
 	pthread_mutex_destroy(&sim->lock);
 	free(sim);
 }
@@ -480,4 +486,5 @@ const struct hiopt_ops sim_hiopt_ops = {
 	.hwpt_destroy = sim_op_hwpt_destroy,
 	.hwpt_invalidate = sim_op_hwpt_invalidate,
 	.fault_read = sim_op_fault_read,
+	.fault_fd = sim_op_fault_fd,
 };

@@ -7,12 +7,24 @@
  * hwpt_invalidate clears, so a missing invalidation is observable.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "passthrough/sim/sim_internal.h"
 
 #define S1_PAGE		4096ull
 #define S1_LEVELS	4
+
+/* The neutral hiopt stage-1 structures are accepted as the sim's own. */
+_Static_assert(sizeof(struct hiopt_s1_table) == sizeof(struct sim_hwpt_x86) &&
+	       offsetof(struct hiopt_s1_table, addr_width) ==
+	       offsetof(struct sim_hwpt_x86, addr_width) &&
+	       offsetof(struct hiopt_s1_table, flags) == offsetof(struct sim_hwpt_x86, flags),
+	       "hiopt_s1_table layout");
+_Static_assert(sizeof(struct hiopt_s1_inv) == sizeof(struct sim_hwpt_x86_inv) &&
+	       offsetof(struct hiopt_s1_inv, flags) == offsetof(struct sim_hwpt_x86_inv, flags),
+	       "hiopt_s1_inv layout");
+_Static_assert(HIOPT_S1_INV_F_ALL == SIM_X86_INV_F_ALL, "F_ALL");
 
 /* Mirrors iommu_copy_struct_from_user(): short -> EINVAL, non-zero tail -> E2BIG. */
 static int copy_struct(void *dst, size_t dst_len, const void *src, size_t src_len)
@@ -152,11 +164,12 @@ static void tlb_flush_range(struct sim_nested *n, uint64_t start, uint64_t last)
 	}
 }
 
-static int invalidate_one(struct sim_nested *n, const struct sim_hwpt_x86_inv *inv)
+static int invalidate_one(struct sim_nested *n, uint32_t known,
+			  const struct sim_hwpt_x86_inv *inv)
 {
 	uint64_t bytes, last;
 
-	if ((inv->flags & ~SIM_X86_INV_F_ALL) || inv->reserved)
+	if ((inv->flags & ~known) || inv->reserved)
 		return -EOPNOTSUPP;
 	if ((inv->flags & SIM_X86_INV_F_ALL) || (inv->npages == UINT64_MAX && !inv->addr)) {
 		tlb_flush_range(n, 0, UINT64_MAX);
@@ -176,9 +189,11 @@ static int invalidate_one(struct sim_nested *n, const struct sim_hwpt_x86_inv *i
 }
 
 /* *num in: entries, out: entries handled before the first error. */
-int sim_nested_invalidate(struct sim_nested *n, const void *entries, uint32_t entry_len,
-			  uint32_t *num)
+int sim_nested_invalidate(struct sim_nested *n, uint32_t type, const void *entries,
+			  uint32_t entry_len, uint32_t *num)
 {
+	uint32_t known = SIM_X86_INV_F_ALL |
+			 (type == HIOPT_HWPT_DATA_X86_S1 ? HIOPT_S1_INV_F_LEAF : 0);
 	struct sim_hwpt_x86_inv inv;
 	uint32_t i;
 	int rc = 0;
@@ -187,7 +202,7 @@ int sim_nested_invalidate(struct sim_nested *n, const void *entries, uint32_t en
 		rc = copy_struct(&inv, sizeof(inv), (const uint8_t *)entries + (size_t)i * entry_len,
 				 entry_len);
 		if (!rc)
-			rc = invalidate_one(n, &inv);
+			rc = invalidate_one(n, known, &inv);
 		if (rc)
 			break;
 	}

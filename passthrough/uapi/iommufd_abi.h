@@ -252,6 +252,20 @@ struct ioshade_iommu_test_hw_info {
 };
 _Static_assert(sizeof(struct ioshade_iommu_test_hw_info) == 8, "selftest hw_info");
 
+/* Nested HWPT data and invalidation entry of the mock driver. */
+#define IOSHADE_IOMMU_TEST_IOTLB_DEFAULT		0xbadbeefu
+#define IOSHADE_IOMMU_TEST_INVALIDATE_FLAG_ALL		(1u << 0)
+
+struct ioshade_iommu_hwpt_selftest {
+	__u32 iotlb;
+};
+
+struct ioshade_iommu_hwpt_invalidate_selftest {
+	__u32 flags;
+	__u32 iotlb_id;
+};
+_Static_assert(sizeof(struct ioshade_iommu_hwpt_invalidate_selftest) == 8, "selftest inv");
+
 /* VT-d capability bits (VT-d spec 11.4.2/11.4.3) read from iommu_hw_info_vtd. */
 #define IOSHADE_VTD_CAP_SLLPS(c)	(((c) >> 34) & 0xf)	/* stage-2 2M/1G... */
 #define IOSHADE_VTD_CAP_FL1GP(c)	(((c) >> 56) & 0x1)	/* stage-1 1 GiB pages */

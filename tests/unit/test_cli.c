@@ -207,6 +207,15 @@ static void test_devices_bad(void **state)
 		{ "vfio=00:20.0", "vfio", "00:20.0" },
 		{ "vfio=00:1f.8", "vfio", "00:1f.8" },
 		{ "vfio=0000:00:01.0x", "vfio", "0000:00:01.0x" },
+		{ "virtio-blk", "virtio-blk", "file=PATH" },
+		{ "virtio-blk,iommu=on", "virtio-blk,iommu=on", "file=PATH" },
+		{ "virtio-blk,file=", "file=", "path" },
+		{ "virtio-blk,file=d.img,readonly=yes", "readonly", "yes" },
+		{ "virtio-blk,file=d.img,cache=none", "cache=none", "readonly=on|off" },
+		{ "virtio-blk=d.img", "virtio-blk", "d.img" },
+		{ "virtio-rng,file=x", "file=x", "iommu=on|off" },
+		{ "virtio-rng,readonly=on", "readonly=on", "virtio-rng" },
+		{ "edu,file=x", "file=x", "edu" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -244,6 +253,50 @@ static void test_bdf_forms(void **state)
 	assert_string_equal(dev.host_bdf, "0000:00:02.1");
 	assert_int_equal(dev.iommu, CONFIG_ON);
 	assert_string_equal(config_device_kind_name(CONFIG_DEV_EDU_SIM), "edu-sim");
+}
+
+static void test_virtio_devices(void **state)
+{
+	struct parsed *p = parse("run", "--kernel", "k", "--device", "virtio-rng",
+				 "--device", "virtio-blk,file=/tmp/d.img,readonly=on,iommu=on",
+				 "--device", "virtio-rng,iommu=off",
+				 "--device", "virtio-blk,readonly=off,file=e.img", NULL);
+
+	assert_int_equal(p->ret, CLI_RUN);
+	assert_int_equal(p->cfg.nr_devices, 4);
+	assert_int_equal(p->cfg.devices[0].kind, CONFIG_DEV_VIRTIO_RNG);
+	assert_int_equal(p->cfg.devices[0].iommu, CONFIG_AUTO);
+	assert_int_equal(p->cfg.devices[1].kind, CONFIG_DEV_VIRTIO_BLK);
+	assert_string_equal(p->cfg.devices[1].path, "/tmp/d.img");
+	assert_true(p->cfg.devices[1].read_only);
+	assert_int_equal(p->cfg.devices[1].iommu, CONFIG_ON);
+	assert_int_equal(p->cfg.devices[2].iommu, CONFIG_OFF);
+	assert_string_equal(p->cfg.devices[3].path, "e.img");
+	assert_false(p->cfg.devices[3].read_only);
+	assert_string_equal(config_device_kind_name(CONFIG_DEV_VIRTIO_BLK), "virtio-blk");
+	assert_non_null(strstr(config_device_kinds(), "virtio-rng"));
+}
+
+static void test_check_disk_files(void **state)
+{
+	char path[] = "/tmp/ioshade-test-cli-disk-XXXXXX";
+	char err[512], dev[128];
+	struct vm_config cfg;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	config_init(&cfg);
+	snprintf(cfg.kernel, sizeof(cfg.kernel), "%s", path);
+	snprintf(dev, sizeof(dev), "virtio-blk,file=%s.missing,readonly=on", path);
+	assert_int_equal(config_parse_device(dev, &cfg.devices[0], err, sizeof(err)), 0);
+	cfg.nr_devices = 1;
+	assert_int_equal(config_check_files(&cfg, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, ".missing"));
+	snprintf(dev, sizeof(dev), "virtio-blk,file=%s", path);
+	assert_int_equal(config_parse_device(dev, &cfg.devices[0], err, sizeof(err)), 0);
+	assert_int_equal(config_check_files(&cfg, err, sizeof(err)), 0);
+	unlink(path);
 }
 
 static void test_help_version(void **state)
@@ -294,6 +347,8 @@ int main(void)
 		cmocka_unit_test(test_devices_bad),
 		cmocka_unit_test(test_devices_limit_and_conflict),
 		cmocka_unit_test(test_bdf_forms),
+		cmocka_unit_test(test_virtio_devices),
+		cmocka_unit_test(test_check_disk_files),
 		cmocka_unit_test(test_help_version),
 		cmocka_unit_test(test_check_files),
 	};

@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libvirt domain XML: the fixtures in tests/domxml/ (written for ioshade and
+ * produced by virt-install) parse field by field into the expected config or
+ * fail naming element and line; every unit; command-line overrides; and the
+ * writer's output parses back to the same config (and validates, if the
+ * libvirt schema is installed).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "vmm/cli.h"
+#include "vmm/config.h"
+#include "vmm/domxml.h"
+
+#define SKIP_SCHEMA ""
+
+struct result {
+	struct vm_config cfg;
+	char err[1024];
+	char warnings[8192];
+	unsigned nr_warnings;
+	int ret;
+};
+
+static void collect(void *opaque, const char *msg)
+{
+	struct result *r = opaque;
+	size_t used = strlen(r->warnings);
+
+	r->nr_warnings++;
+	snprintf(r->warnings + used, sizeof(r->warnings) - used, "%s\n", msg);
+}
+
+static const char *fixture(const char *name)
+{
+	static char path[1024];
+	const char *file = __FILE__;
+	const char *slash = strrchr(file, '/');
+	int dir = slash ? (int)(slash - file) : 1;
+
+	snprintf(path, sizeof(path), "%.*s/../domxml/%s", dir, slash ? file : ".", name);
+	return path;
+}
+
+static bool have_schema(void)
+{
+	return !access(DOMXML_SCHEMA_DEFAULT, R_OK);
+}
+
+static struct result *parse_with(const char *name, const char *schema)
+{
+	static struct result r;		/* single-threaded test scratch */
+	struct domxml_opts o = { .schema = schema, .warn = collect, .opaque = &r };
+
+	memset(&r, 0, sizeof(r));
+	r.ret = domxml_parse_file(fixture(name), &o, &r.cfg, r.err, sizeof(r.err));
+	return &r;
+}
+
+static struct result *parse_buf(const char *xml)
+{
+	static struct result r;
+	struct domxml_opts o = { .schema = SKIP_SCHEMA, .warn = collect, .opaque = &r };
+
+	memset(&r, 0, sizeof(r));
+	r.ret = domxml_parse_buffer(xml, strlen(xml), "buf.xml", &o, &r.cfg, r.err, sizeof(r.err));
+	return &r;
+}
+
+static void expect_has(const char *hay, const char *needle)
+{
+	if (!strstr(hay, needle))
+		fail_msg("'%s' lacks '%s'", hay, needle);
+}
+
+static void test_minimal(void **state)
+{
+	struct result *r = parse_with("minimal.xml", SKIP_SCHEMA);
+
+	assert_int_equal(r->ret, 0);
+	assert_string_equal(r->cfg.name, "minimal");
+	assert_string_equal(r->cfg.uuid, "");
+	assert_int_equal(r->cfg.memory, 128ULL << 20);	/* default unit KiB */
+	assert_int_equal(r->cfg.cpus, 1);
+	assert_string_equal(r->cfg.kernel, "/boot/guest.elf");
+	assert_string_equal(r->cfg.initrd, "");
+	assert_string_equal(r->cfg.cmdline, "");
+	assert_int_equal(r->cfg.viommu, CONFIG_AUTO);
+	assert_int_equal(r->cfg.iommu_backend, CONFIG_BACKEND_AUTO);
+	assert_int_equal(r->cfg.serial, CONFIG_SERIAL_STDOUT);
+	assert_int_equal(r->cfg.nr_devices, 0);
+	assert_int_equal(r->nr_warnings, 0);
+}
+
+static void check_full(struct result *r)
+{
+	assert_int_equal(r->ret, 0);
+	assert_string_equal(r->cfg.name, "full-guest");
+	assert_string_equal(r->cfg.uuid, "3e3fce45-4f53-4fa7-bb32-11f34168b82b");
+	assert_int_equal(r->cfg.memory, 1ULL << 30);
+	assert_int_equal(r->cfg.cpus, 4);
+	assert_string_equal(r->cfg.kernel, "/boot/vmlinuz");
+	assert_string_equal(r->cfg.initrd, "/boot/initrd.img");
+	assert_string_equal(r->cfg.cmdline, "console=ttyS0 root=/dev/ram0 quiet");
+	assert_int_equal(r->cfg.viommu, CONFIG_ON);
+	assert_int_equal(r->cfg.viommu_aw_bits, 48);
+	assert_int_equal(r->cfg.viommu_granule, 64 << 10);
+	assert_int_equal(r->cfg.iommu_backend, CONFIG_BACKEND_IOMMUFD);
+	assert_int_equal(r->cfg.serial, CONFIG_SERIAL_FILE);
+	assert_string_equal(r->cfg.serial_path, "/tmp/full-guest.log");
+	assert_int_equal(r->cfg.nr_devices, 2);
+	assert_int_equal(r->cfg.devices[0].kind, CONFIG_DEV_VFIO);
+	assert_string_equal(r->cfg.devices[0].host_bdf, "0000:03:00.1");
+	assert_true(r->cfg.devices[0].managed);
+	assert_int_equal(r->cfg.devices[0].iommu, CONFIG_AUTO);
+	assert_string_equal(r->cfg.devices[1].host_bdf, "0000:04:1f.7");
+	assert_false(r->cfg.devices[1].managed);	/* libvirt's default */
+	assert_string_equal(r->cfg.devices[1].spec, "vfio=0000:04:1f.7");
+	/* one line each: title metadata boot acpi apic cpu clock on_* x3 emulator
+	 * hostdev/address memballoon, and the currentMemory note */
+	assert_int_equal(r->nr_warnings, 14);
+	expect_has(r->warnings, ":5: <title>: ignored");
+	expect_has(r->warnings, ":25: <clock>: ignored");
+	expect_has(r->warnings, ":42: <address>: ignored");
+	expect_has(r->warnings, ":10: <currentMemory>: ignored: no balloon");
+	expect_has(r->warnings, ":57: <memballoon>: ignored");
+}
+
+static void test_full(void **state)
+{
+	check_full(parse_with("full.xml", SKIP_SCHEMA));
+}
+
+/* With libvirt 11.3's schema: the 12.x constructs in full.xml are stripped first. */
+static void test_full_with_schema(void **state)
+{
+	if (!have_schema())
+		skip();
+	check_full(parse_with("full.xml", NULL));
+}
+
+static void test_schema_missing_is_a_note(void **state)
+{
+	struct result *r = parse_with("minimal.xml", "/nonexistent/domain.rng");
+
+	assert_int_equal(r->ret, 0);
+	assert_int_equal(r->nr_warnings, 1);
+	expect_has(r->warnings, "not installed");
+}
+
+static void test_virt_install_kvm(void **state)
+{
+	struct result *r = parse_with("virt-install-kvm.xml", have_schema() ? NULL : SKIP_SCHEMA);
+
+	assert_int_equal(r->ret, 0);
+	assert_string_equal(r->cfg.name, "t");
+	assert_string_equal(r->cfg.uuid, "df090018-7d43-4eb8-bf0d-6e010bafbdcc");
+	assert_int_equal(r->cfg.memory, 512ULL << 20);
+	assert_int_equal(r->cfg.cpus, 2);
+	assert_string_equal(r->cfg.kernel, "/k");
+	assert_string_equal(r->cfg.initrd, "/i");
+	assert_string_equal(r->cfg.cmdline, "console=ttyS0");
+	assert_int_equal(r->cfg.viommu, CONFIG_ON);
+	assert_int_equal(r->cfg.nr_devices, 1);
+	assert_string_equal(r->cfg.devices[0].host_bdf, "0000:00:03.0");
+	assert_true(r->cfg.devices[0].managed);
+	assert_int_equal(r->cfg.serial, CONFIG_SERIAL_STDOUT);
+	expect_has(r->warnings, "<console>: type='pty'");
+	expect_has(r->warnings, "<controller>: ignored");
+}
+
+struct rejection {
+	const char *file;
+	const char *where;	/* ":line: <element>:" */
+	const char *why;
+};
+
+static const struct rejection rejections[] = {
+	{ "virt-install-test-driver.xml", ":2: <domain>:", "type='test'" },
+	{ "reject_disk.xml", ":10: <disk>:", "virtio-blk" },
+	{ "reject_interface.xml", ":10: <interface>:", "no network devices" },
+	{ "reject_hostdev_usb.xml", ":10: <hostdev>:", "type='pci'" },
+	{ "reject_hostdev_managed_bad_driver.xml", ":10: <driver>:", "name='kvm'" },
+	{ "reject_hostdev_twice.xml", ":11: <hostdev>:", "0000:01:00.0 is assigned twice" },
+	{ "reject_iommu_intel.xml", ":10: <iommu>:", "model='virtio'" },
+	{ "reject_iommu_smmuv3.xml", ":10: <iommu>:", "model='virtio'" },
+	{ "reject_iommu_aw_bits.xml", ":10: <driver>:", "aw_bits='20'" },
+	{ "reject_graphics.xml", ":10: <graphics>:", "no graphics" },
+	{ "reject_video.xml", ":10: <video>:", "no display" },
+	{ "reject_sound.xml", ":10: <sound>:", "no sound" },
+	{ "reject_filesystem.xml", ":10: <filesystem>:", "file systems" },
+	{ "reject_memballoon_virtio.xml", ":10: <memballoon>:", "model='none'" },
+	{ "reject_serial_tcp.xml", ":10: <serial>:", "type='tcp'" },
+	{ "reject_console_virtio.xml", ":10: <target>:", "type='virtio'" },
+	{ "reject_serial_conflict.xml", ":11: <console>:", "conflicts with <serial> at line 10" },
+	{ "reject_loader.xml", ":7: <loader>:", "no firmware" },
+	{ "reject_numatune.xml", ":5: <numatune>:", "NUMA" },
+	{ "reject_vcpu_cpuset.xml", ":5: <vcpu>:", "cpuset='0-1'" },
+	{ "reject_domain_qemu.xml", ":2: <domain>:", "type='qemu'" },
+	{ "reject_uuid.xml", ":4: <uuid>:", "31 hex digits" },
+	{ "reject_memory_small.xml", ":4: <memory>:", "8000000 bytes is out of range" },
+	{ "reject_unknown_element.xml", ":5: <frobnicate>:", "unknown to ioshade" },
+	{ "reject_arch.xml", ":6: <type>:", "arch='aarch64'" },
+	{ "reject_not_wellformed.xml", ":13:", "not well-formed" },
+};
+
+static void check_rejections(const char *schema)
+{
+	for (size_t i = 0; i < sizeof(rejections) / sizeof(rejections[0]); i++) {
+		const struct rejection *x = &rejections[i];
+		struct result *r = parse_with(x->file, schema);
+
+		if (r->ret != -EINVAL)
+			fail_msg("%s: ret %d, want -EINVAL (err '%s')", x->file, r->ret, r->err);
+		expect_has(r->err, x->file);
+		expect_has(r->err, x->where);
+		expect_has(r->err, x->why);
+		assert_string_equal(r->cfg.kernel, "");	/* cfg untouched on error */
+	}
+}
+
+static void test_rejections(void **state)
+{
+	check_rejections(SKIP_SCHEMA);
+}
+
+static void test_rejections_with_schema(void **state)
+{
+	if (!have_schema())
+		skip();
+	check_rejections(NULL);
+}
+
+/* Every fixture either parses or fails with a located message: never a crash. */
+static void test_every_fixture(void **state)
+{
+	DIR *d = opendir(fixture(""));
+	struct dirent *e;
+	unsigned n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		struct result *r;
+
+		if (len < 4 || strcmp(e->d_name + len - 4, ".xml"))
+			continue;
+		r = parse_with(e->d_name, have_schema() ? NULL : SKIP_SCHEMA);
+		n++;
+		if (r->ret)
+			expect_has(r->err, e->d_name);
+		assert_true(r->ret == 0 || r->ret == -EINVAL);
+		if ((!strncmp(e->d_name, "reject_", 7) ||
+		     !strcmp(e->d_name, "virt-install-test-driver.xml")) != (r->ret != 0))
+			fail_msg("%s: ret %d (%s)", e->d_name, r->ret, r->err);
+	}
+	closedir(d);
+	assert_true(n >= 30);
+}
+
+static const char unit_xml[] =
+	"<domain type='kvm'>\n<memory unit='%s'>%s</memory>\n"
+	"<os><type>hvm</type><kernel>/k</kernel></os></domain>\n";
+
+static void test_units(void **state)
+{
+	static const struct { const char *unit, *value; uint64_t bytes; } units[] = {
+		{ "b", "67108864", 64ULL << 20 }, { "bytes", "67108864", 64ULL << 20 },
+		{ "KB", "65536000", 65536000000ULL }, { "k", "65536", 64ULL << 20 },
+		{ "KiB", "65536", 64ULL << 20 }, { "MB", "4096", 4096000000ULL },
+		{ "M", "64", 64ULL << 20 }, { "MiB", "64", 64ULL << 20 },
+		{ "GB", "8", 8000000000ULL }, { "G", "1", 1ULL << 30 }, { "GiB", "1", 1ULL << 30 },
+		{ "TB", "1", 1000000000000ULL }, { "T", "1", 1ULL << 40 }, { "TiB", "1", 1ULL << 40 },
+		{ "kib", "65536", 64ULL << 20 }, { "", "65536", 64ULL << 20 },
+	};
+	char xml[512];
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		struct result *r;
+
+		snprintf(xml, sizeof(xml), unit_xml, units[i].unit, units[i].value);
+		r = parse_buf(xml);
+		if (r->ret || r->cfg.memory != units[i].bytes)
+			fail_msg("unit '%s': ret %d memory %llu, want %llu (%s)", units[i].unit,
+				 r->ret, (unsigned long long)r->cfg.memory,
+				 (unsigned long long)units[i].bytes, r->err);
+	}
+}
+
+static void test_bad_units(void **state)
+{
+	static const char *const bad[][3] = {
+		{ "KX", "64", "cannot parse" }, { "MiB", "-64", "cannot parse" },
+		{ "EiB", "99", "overflows" }, { "b", "99999999999999999999", "overflows" },
+		{ "TiB", "2", "out of range" }, { "b", "16777217", "out of range" },
+		{ "b", "16781313", "4 KiB" },
+	};
+	char xml[512];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct result *r;
+
+		snprintf(xml, sizeof(xml), unit_xml, bad[i][0], bad[i][1]);
+		r = parse_buf(xml);
+		assert_int_equal(r->ret, -EINVAL);
+		expect_has(r->err, "buf.xml:2: <memory>:");
+		if (!strstr(r->err, bad[i][2]) && strcmp(bad[i][2], "out of range"))
+			fail_msg("%s %s: '%s'", bad[i][0], bad[i][1], r->err);
+	}
+}
+
+static int cli(struct vm_config *cfg, char *err, size_t len, const char *first, ...)
+{
+	char *argv[32] = { "ioshade" };
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, first);
+	for (const char *a = first; a && argc < 31; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	setenv(DOMXML_SCHEMA_ENV, "", 1);
+	return cli_parse(argc, argv, cfg, err, len);
+}
+
+static void test_overrides(void **state)
+{
+	struct vm_config cfg;
+	char err[512] = "", path[1024];
+
+	snprintf(path, sizeof(path), "%s", fixture("override.xml"));
+	assert_int_equal(cli(&cfg, err, sizeof(err), "run", "--memory", "1G", "--domain", path,
+			     "--kernel", "/cli.elf", "--device", "vfio=02:00.0", "--serial",
+			     "stdout", NULL), CLI_RUN);
+	assert_int_equal(cfg.memory, 1ULL << 30);		/* CLI, though before --domain */
+	assert_string_equal(cfg.kernel, "/cli.elf");		/* CLI */
+	assert_int_equal(cfg.serial, CONFIG_SERIAL_STDOUT);	/* CLI over <serial type='null'> */
+	assert_int_equal(cfg.cpus, 2);				/* XML */
+	assert_string_equal(cfg.cmdline, "from=xml");		/* XML */
+	assert_string_equal(cfg.name, "override");
+	assert_int_equal(cfg.nr_devices, 2);			/* --device adds */
+	assert_string_equal(cfg.devices[0].host_bdf, "0000:01:00.0");
+	assert_string_equal(cfg.devices[1].host_bdf, "0000:02:00.0");
+
+	assert_int_equal(cli(&cfg, err, sizeof(err), "run", "--domain", path, NULL), CLI_RUN);
+	assert_int_equal(cfg.serial, CONFIG_SERIAL_NONE);
+	assert_string_equal(cfg.kernel, "/boot/from-xml.elf");
+
+	assert_int_equal(cli(&cfg, err, sizeof(err), "run", "--domain", path, "--domain=x.xml",
+			     NULL), -EINVAL);
+	expect_has(err, "--domain: given twice");
+	assert_int_equal(cli(&cfg, err, sizeof(err), "run", "--domain",
+			     fixture("reject_disk.xml"), NULL), -EINVAL);
+	expect_has(err, ":10: <disk>:");
+}
+
+static void roundtrip(const char *schema, const char *first, ...)
+{
+	char *argv[32] = { "ioshade", "domxml", "--from-args", "run" }, err[512] = "";
+	struct domxml_opts o = { .schema = schema };
+	struct vm_config cfg, back;
+	char *buf = NULL;
+	size_t len = 0;
+	int argc = 4;
+	va_list ap;
+	FILE *f;
+
+	va_start(ap, first);
+	for (const char *a = first; a && argc < 31; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	assert_int_equal(cli_parse(argc, argv, &cfg, err, sizeof(err)), CLI_DOMXML);
+	f = open_memstream(&buf, &len);
+	assert_int_equal(domxml_write(f, &cfg, err, sizeof(err)), 0);
+	fclose(f);
+	if (domxml_parse_buffer(buf, len, "written.xml", &o, &back, err, sizeof(err)))
+		fail_msg("%s\n%s", err, buf);
+	free(buf);
+	domxml_normalize(&cfg);
+	if (!cfg.name[0])
+		snprintf(cfg.name, sizeof(cfg.name), "ioshade");
+	assert_memory_equal(&cfg, &back, sizeof(cfg));
+}
+
+static void test_roundtrip(void **state)
+{
+	const char *schema = have_schema() ? NULL : SKIP_SCHEMA;
+
+	roundtrip(schema, "--kernel", "/k", NULL);
+	roundtrip(schema, "--kernel", "/k & <b>", "--initrd", "/i", "--memory", "3G", "--cpus",
+		  "8", "--cmdline", "console=ttyS0 a=\"<x>\"", "--serial", "/tmp/s.log", NULL);
+	roundtrip(schema, "--kernel", "/k", "--device", "vfio=01:00.0", "--device",
+		  "vfio=0001:02:03.4,iommu=on", "--iommu-backend", "iommufd", "--serial", "none",
+		  NULL);
+	roundtrip(schema, "--kernel", "/k", "--viommu", "--log-level", "debug", NULL);
+}
+
+static void test_write_refuses_unexpressible(void **state)
+{
+	static const char *const cases[][3] = {
+		{ "--device", "edu", "edu" },
+		{ "--iommu-backend", "sim", "sim" },
+		{ "--device", "vfio=01:00.0,iommu=off", "outside the virtio-iommu" },
+	};
+	struct vm_config cfg;
+	char err[512];
+	FILE *f = fopen("/dev/null", "w");
+
+	for (size_t i = 0; i < 3; i++) {
+		char *argv[] = { "ioshade", "domxml", "--from-args", "run", "--kernel", "/k",
+				 (char *)cases[i][0], (char *)cases[i][1] };
+
+		assert_int_equal(cli_parse(8, argv, &cfg, err, sizeof(err)), CLI_DOMXML);
+		assert_int_equal(domxml_write(f, &cfg, err, sizeof(err)), -EINVAL);
+		expect_has(err, cases[i][2]);
+	}
+	fclose(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_minimal),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_full_with_schema),
+		cmocka_unit_test(test_schema_missing_is_a_note),
+		cmocka_unit_test(test_virt_install_kvm),
+		cmocka_unit_test(test_rejections),
+		cmocka_unit_test(test_rejections_with_schema),
+		cmocka_unit_test(test_every_fixture),
+		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_bad_units),
+		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_write_refuses_unexpressible),
+	};
+
+	if (!have_schema())
+		printf("note: %s missing (Debian libvirt-common): schema tests skipped\n",
+		       DOMXML_SCHEMA_DEFAULT);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

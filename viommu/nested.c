@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Nested mode (ioshade experimental VIRTIO_IOMMU_F_X_NESTED, docs/nested.md):
+ * ATTACH_TABLE and INVALIDATE, the software stage-1 walk that emulated
+ * endpoints use (no cache: every table read checks ownership again), and the
+ * host side: stage-2 IOAS of all guest RAM -> nest parent -> nested HWPT.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "vmm/layout.h"
+#include "vmm/memmap.h"
+#include "viommu/viommu_int.h"
+
+#define S1_PAGE		4096ULL
+#define S1_LEVELS	4
+
+static bool is_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+static uint8_t host_status(int err)
+{
+	if (err == -EXDEV || err == -EOPNOTSUPP)
+		return VIRTIO_IOMMU_S_UNSUPP;
+	return err == -ENOMEM ? VIRTIO_IOMMU_S_NOMEM : VIRTIO_IOMMU_S_IOERR;
+}
+
+static int be_err(struct viommu *v, int ret)
+{
+	if (ret)
+		v->stats.host_errors++;
+	return ret;
+}
+
+/* The ownership rules of a MAP, at byte granularity (callers align). */
+static int owned(const struct viommu *v, uint64_t gpa, uint64_t len, uint32_t flags)
+{
+	struct ownership_policy pol = {
+		.granule = 1, .resv = v->resv, .nr_resv = v->nr_resv,
+	};
+
+	return ownership_check(v->cfg.mem, gpa, len, flags, &pol);
+}
+
+/* ---- the software walk (emulated endpoints) ---- */
+
+struct s1_leaf {
+	uint64_t iova;			/* leaf base */
+	uint64_t size;			/* 4 KiB, 2 MiB or 1 GiB */
+	uint64_t gpa;			/* output base */
+	bool writable;			/* RW set at every level */
+};
+
+/* One entry of the table page at table: the page must be guest-owned RAM
+ * now (the guest may have changed the tree since ATTACH_TABLE). */
+static int table_entry(struct viommu *v, uint64_t table, unsigned idx, uint64_t *pte)
+{
+	const uint64_t *p;
+
+	if (owned(v, table, S1_PAGE, VIRTIO_IOMMU_MAP_F_READ))
+		return -EFAULT;
+	p = memmap_hva(v->cfg.mem, table + idx * 8, 8, false);
+	if (!p)
+		return -EFAULT;
+	/* One aligned 8-byte load: the guest may write the entry concurrently. */
+	*pte = le64toh(__atomic_load_n(p, __ATOMIC_RELAXED));
+	return 0;
+}
+
+static int s1_walk(struct viommu *v, const struct vdomain *d, uint64_t iova,
+		   struct s1_leaf *leaf)
+{
+	uint64_t table = d->table.root, pte;
+	bool writable = true;
+	int level;
+
+	if (iova >> d->table.addr_width)
+		return -EFAULT;
+	for (level = S1_LEVELS; level >= 1; level--) {
+		unsigned shift = 12 + 9 * (level - 1);
+
+		if (table_entry(v, table, (iova >> shift) & 511, &pte) ||
+		    !(pte & VIRTIO_IOMMU_X_PTE_P))
+			return -EFAULT;
+		writable = writable && (pte & VIRTIO_IOMMU_X_PTE_RW);
+		if (level == 1 || (pte & VIRTIO_IOMMU_X_PTE_PS)) {
+			if (level == S1_LEVELS)
+				return -EFAULT;	/* PS is reserved in a PML4E */
+			leaf->size = 1ULL << shift;
+			leaf->iova = iova & ~(leaf->size - 1);
+			leaf->gpa = pte & VIRTIO_IOMMU_X_PTE_ADDR & ~(leaf->size - 1);
+			leaf->writable = writable;
+			return 0;
+		}
+		table = pte & VIRTIO_IOMMU_X_PTE_ADDR;
+	}
+	return -EFAULT;
+}
+
+static bool iova_reserved(const struct viommu *v, uint64_t start, uint64_t last)
+{
+	size_t i;
+
+	if (start <= LAYOUT_MSI_LAST && LAYOUT_MSI_BASE <= last)
+		return true;
+	for (i = 0; i < v->nr_resv; i++)
+		if (start <= v->resv[i].last && v->resv[i].start <= last)
+			return true;
+	return false;
+}
+
+int nested_translate_locked(struct viommu *v, struct vdomain *d, uint64_t iova, uint64_t len,
+			    unsigned access, uint64_t *gpa, uint64_t *contig)
+{
+	uint32_t flags = (access & DMA_ACCESS_READ ? VIRTIO_IOMMU_MAP_F_READ : 0) |
+			 (access & DMA_ACCESS_WRITE ? VIRTIO_IOMMU_MAP_F_WRITE : 0);
+	struct s1_leaf leaf;
+	uint64_t off, n;
+	int ret;
+
+	v->nstats.walks++;
+	/* RESV_MEM IOVAs never translate (on hardware the MSI window is not
+	 * even looked up), whatever the guest table says. */
+	if (iova < v->cfg.input_start || iova > v->cfg.input_end || iova_reserved(v, iova, iova))
+		ret = -EFAULT;
+	else
+		ret = s1_walk(v, d, iova, &leaf);
+	if (!ret && (access & DMA_ACCESS_WRITE) && !leaf.writable)
+		ret = -EPERM;
+	if (!ret) {
+		off = iova - leaf.iova;
+		n = leaf.size - off < len ? leaf.size - off : len;
+		/* The output must be guest-owned RAM, as a MAP's target. */
+		if (owned(v, leaf.gpa + off, n, flags))
+			ret = -EFAULT;
+	}
+	if (ret) {
+		v->nstats.walk_faults++;
+		return ret;
+	}
+	*gpa = leaf.gpa + off;
+	*contig = n;
+	return 0;
+}
+
+/* ---- host side ---- */
+
+bool nested_host_capable(const struct hiopt *hw, struct hiopt_dev *dev)
+{
+	struct hiopt_hw_info info = { 0 };
+
+	if (!hw->ops->hw_info || !hw->ops->hwpt_alloc_nested)
+		return false;
+	if (hw->ops->hw_info(hw->be, dev, &info))
+		return false;
+	return (info.flags & HIOPT_HW_F_NESTING) && info.addr_width >= VIRTIO_IOMMU_X_ADDR_WIDTH;
+}
+
+int nested_host_get_locked(struct viommu *v, struct vdomain *d, struct vendpoint *ep,
+			   bool *fresh)
+{
+	const struct hiopt *hw = ep->hw;
+	struct hiopt_s1_table t = {
+		.root_gpa = d->table.root, .addr_width = d->table.addr_width,
+	};
+	uint32_t s2;
+	int ret;
+
+	if (d->has_hwpt)
+		return d->hw == hw ? 0 : -EXDEV;
+	if (!ep->nest_ok)
+		return -EOPNOTSUPP;
+	ret = shadow_s2_ioas_get_locked(v, hw, &s2);
+	if (ret)
+		return ret;
+	ret = be_err(v, hw->ops->hwpt_alloc_nest_parent(hw->be, ep->dev, s2, &d->s1_parent));
+	if (ret)
+		return ret;
+	ret = be_err(v, hw->ops->hwpt_alloc_nested(hw->be, ep->dev, d->s1_parent,
+						   HIOPT_HWPT_DATA_X86_S1, &t, sizeof(t),
+						   &d->s1_hwpt));
+	if (ret)
+		goto err_parent;
+	d->hw = hw;
+	d->has_hwpt = true;
+	*fresh = true;
+	return 0;
+err_parent:
+	hw->ops->hwpt_destroy(hw->be, d->s1_parent);
+	return ret;
+}
+
+void nested_host_put_locked(struct viommu *v, struct vdomain *d)
+{
+	if (!d->has_hwpt || d->nr_host)
+		return;
+	/* No device uses them now: the nested HWPT pins its parent, which pins
+	 * the stage-2 IOAS (shared, released with the viommu). */
+	d->hw->ops->hwpt_destroy(d->hw->be, d->s1_hwpt);
+	d->hw->ops->hwpt_destroy(d->hw->be, d->s1_parent);
+	d->has_hwpt = false;
+	d->hw = NULL;
+}
+
+/* ---- ATTACH_TABLE ---- */
+
+static bool domain_ok(const struct viommu *v, uint32_t dom)
+{
+	return dom >= v->cfg.domain_start && dom <= v->cfg.domain_end;
+}
+
+static bool same_table(const struct vnest_table *a, const struct vnest_table *b)
+{
+	return a->root == b->root && a->format == b->format &&
+	       a->addr_width == b->addr_width && a->flags == b->flags;
+}
+
+/* A fresh nested domain, linked so that dom_attach_locked finds it. */
+static struct vdomain *nested_dom_new(struct viommu *v, uint32_t id, const struct vnest_table *t)
+{
+	struct vdomain *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->tree = iova_tree_create();
+	if (!d->tree) {
+		free(d);
+		return NULL;
+	}
+	d->id = id;
+	d->nested = true;
+	d->table = *t;
+	d->next = v->domains;
+	v->domains = d;
+	return d;
+}
+
+/* Undo nested_dom_new (no endpoint ever joined). */
+static void nested_dom_free(struct viommu *v, struct vdomain *d)
+{
+	struct vdomain **pp;
+
+	for (pp = &v->domains; *pp && *pp != d; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = d->next;
+	iova_tree_destroy(d->tree);
+	free(d);
+}
+
+static uint8_t attach_ep(struct viommu *v, struct vendpoint *ep, uint32_t id,
+			 const struct vnest_table *t)
+{
+	struct vdomain *d = dom_find_locked(v, id), *created = NULL;
+	int ret;
+
+	/* An existing domain keeps its table: MAP domains, bypass domains and
+	 * another table are all S_INVAL (detach every endpoint to change it). */
+	if (d && (!d->nested || !same_table(&d->table, t)))
+		return VIRTIO_IOMMU_S_INVAL;
+	if (!d) {
+		created = nested_dom_new(v, id, t);
+		if (!created)
+			return VIRTIO_IOMMU_S_NOMEM;
+	}
+	ret = dom_attach_locked(v, ep, id, false);
+	if (ret && created)
+		nested_dom_free(v, created);
+	return ret ? host_status(ret) : VIRTIO_IOMMU_S_OK;
+}
+
+uint8_t nested_attach_table_locked(struct viommu *v,
+				   const struct virtio_iommu_req_x_attach_table *r)
+{
+	struct vnest_table t = {
+		.root = le64toh(r->root), .format = le16toh(r->format),
+		.addr_width = r->addr_width, .flags = le32toh(r->flags),
+	};
+	uint32_t dom = le32toh(r->domain);
+	struct vendpoint *ep;
+
+	v->nstats.attach_tables++;
+	if (!is_zero(r->reserved, sizeof(r->reserved)) || t.flags)
+		return VIRTIO_IOMMU_S_INVAL;
+	if (t.format != VIRTIO_IOMMU_X_FMT_X86_64 || t.addr_width != VIRTIO_IOMMU_X_ADDR_WIDTH)
+		return VIRTIO_IOMMU_S_UNSUPP;
+	ep = ep_find_locked(v, le32toh(r->endpoint));
+	if (!ep)
+		return VIRTIO_IOMMU_S_NOENT;
+	if (!domain_ok(v, dom))
+		return VIRTIO_IOMMU_S_RANGE;
+	if (ep->hw && !ep->nest_ok)
+		return VIRTIO_IOMMU_S_UNSUPP;
+	/* The root page: aligned, and guest-owned RAM (as a MAP target). */
+	if ((t.root & (S1_PAGE - 1)) || owned(v, t.root, S1_PAGE, VIRTIO_IOMMU_MAP_F_READ))
+		return VIRTIO_IOMMU_S_RANGE;
+	return attach_ep(v, ep, dom, &t);
+}
+
+/* ---- INVALIDATE ---- */
+
+/* Range form: granule 4K/2M/1G, both ends on it, inside the input width. */
+static uint8_t inv_range(const struct vdomain *d, const struct virtio_iommu_req_x_invalidate *r,
+			 struct hiopt_s1_inv *inv)
+{
+	uint64_t start = le64toh(r->virt_start), last = le64toh(r->virt_end);
+	uint64_t mask;
+
+	if (r->granule != 12 && r->granule != 21 && r->granule != 30)
+		return VIRTIO_IOMMU_S_INVAL;
+	if (last < start)
+		return VIRTIO_IOMMU_S_INVAL;
+	if (last >> d->table.addr_width)	/* so last + 1 cannot wrap below */
+		return VIRTIO_IOMMU_S_RANGE;
+	mask = (1ULL << r->granule) - 1;
+	if ((start & mask) || ((last + 1) & mask))
+		return VIRTIO_IOMMU_S_RANGE;
+	*inv = (struct hiopt_s1_inv){
+		.addr = start, .npages = (last - start + 1) / S1_PAGE,
+		.flags = le32toh(r->flags) & VIRTIO_IOMMU_X_INV_F_LEAF ? HIOPT_S1_INV_F_LEAF : 0,
+	};
+	return VIRTIO_IOMMU_S_OK;
+}
+
+static uint8_t inv_params(const struct vdomain *d, const struct virtio_iommu_req_x_invalidate *r,
+			  struct hiopt_s1_inv *inv)
+{
+	if (!(le32toh(r->flags) & VIRTIO_IOMMU_X_INV_F_ALL))
+		return inv_range(d, r, inv);
+	if (r->granule || r->virt_start || r->virt_end)
+		return VIRTIO_IOMMU_S_INVAL;
+	*inv = (struct hiopt_s1_inv){ .npages = UINT64_MAX, .flags = HIOPT_S1_INV_F_ALL };
+	return VIRTIO_IOMMU_S_OK;
+}
+
+uint8_t nested_invalidate_locked(struct viommu *v, const struct virtio_iommu_req_x_invalidate *r)
+{
+	const uint32_t known = VIRTIO_IOMMU_X_INV_F_ALL | VIRTIO_IOMMU_X_INV_F_LEAF;
+	uint32_t dom = le32toh(r->domain), n = 1;
+	struct hiopt_s1_inv inv;
+	struct vdomain *d;
+	uint8_t st;
+	int ret;
+
+	v->nstats.invalidates++;
+	if (!is_zero(r->reserved, sizeof(r->reserved)) || (le32toh(r->flags) & ~known))
+		return VIRTIO_IOMMU_S_INVAL;
+	if (!domain_ok(v, dom))
+		return VIRTIO_IOMMU_S_RANGE;
+	d = dom_find_locked(v, dom);
+	if (!d)
+		return VIRTIO_IOMMU_S_NOENT;
+	if (!d->nested)
+		return VIRTIO_IOMMU_S_INVAL;
+	st = inv_params(d, r, &inv);
+	/* The software walk caches nothing: only a host HWPT needs the flush. */
+	if (st || !d->has_hwpt)
+		return st;
+	/* Strict, like UNMAP: S_OK only once the host IOTLB is clean. */
+	ret = be_err(v, d->hw->ops->hwpt_invalidate(d->hw->be, d->s1_hwpt, HIOPT_HWPT_DATA_X86_S1,
+						    &inv, sizeof(inv), &n));
+	if (!ret && n != 1)
+		ret = be_err(v, -EIO);
+	if (ret)
+		return host_status(ret);
+	v->nstats.host_invalidates++;
+	return VIRTIO_IOMMU_S_OK;
+}
+
+/* ---- public ---- */
+
+void viommu_nested_stats(struct viommu *v, struct viommu_nested_stats *out)
+{
+	pthread_mutex_lock(&v->lock);
+	*out = v->nstats;
+	pthread_mutex_unlock(&v->lock);
+}
+
+bool viommu_nested_offered(const struct viommu *v)
+{
+	return v->dev_features & (1ULL << VIRTIO_IOMMU_F_X_NESTED);
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Shared between the domain XML parser (domxml.c), its element handlers
+ * (domxml_elems.c), schema validation (domxml_schema.c) and the writer
+ * (domxml_write.c). Not for other modules: it exposes libxml2 types.
+ */
+#ifndef IOSHADE_VMM_DOMXML_INTERNAL_H
+#define IOSHADE_VMM_DOMXML_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libxml/tree.h>
+
+#include "vmm/domxml.h"
+
+/* One character device (<serial> or <console>) as the XML describes it. */
+struct dx_chr {
+	bool set;
+	bool pty;
+	enum config_serial kind;
+	char path[CONFIG_PATH_MAX];
+	long line;
+	const char *elem;		/* "serial" / "console" */
+};
+
+/* Parser state: the config being built plus what spans several elements. */
+struct dx_ctx {
+	const char *file;
+	const struct domxml_opts *opts;
+	char *err;
+	size_t errlen;
+	struct vm_config cfg;		/* copied out only when the whole doc is good */
+	bool has_iommu;
+	long first_hostdev_line;	/* 0: no hostdev */
+	bool has_memory;
+	uint64_t current_memory;	/* <currentMemory>, 0 when absent */
+	long current_line;
+	struct config_device *dev;	/* <hostdev> being parsed */
+	long dev_line;
+	bool dev_has_addr;
+	struct dx_chr chr;		/* the merged serial console */
+	struct dx_chr cur;		/* <serial>/<console> being parsed */
+};
+
+enum dx_action {
+	DX_HONOUR,	/* mapped into vm_config by enter/leave, children walked */
+	DX_ACCEPT,	/* meaningless for ioshade, silently accepted */
+	DX_IGNORE,	/* ignored with one warning line */
+	DX_REJECT,	/* error before the VM starts */
+};
+
+typedef int (*dx_handler)(struct dx_ctx *c, xmlNode *n);
+
+struct dx_rule {
+	const char *path;	/* element path below <domain>, e.g. "devices/hostdev" */
+	const char *when;	/* NULL or "attr=value[,attr=value]": all must hold */
+	enum dx_action action;
+	const char *attrs;	/* DX_HONOUR: allowed attributes, comma-separated */
+	dx_handler enter;	/* before the children */
+	dx_handler leave;	/* after the children */
+	const char *reason;	/* for IGNORE/REJECT messages and docs/libvirt.md */
+};
+
+/* The table (domxml.c) and its length. */
+extern const struct dx_rule dx_rules[];
+extern const unsigned dx_nr_rules;
+
+/* Messages: both prefix "file:line: <elem>: ". dx_error returns -EINVAL. */
+int dx_error(struct dx_ctx *c, xmlNode *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void dx_warn(struct dx_ctx *c, xmlNode *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Plain note without a location. */
+void dx_note(const struct domxml_opts *opts, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Element handlers (domxml_elems.c). */
+int dx_domain(struct dx_ctx *c, xmlNode *n);
+int dx_name(struct dx_ctx *c, xmlNode *n);
+int dx_uuid(struct dx_ctx *c, xmlNode *n);
+int dx_memory(struct dx_ctx *c, xmlNode *n);
+int dx_current_memory(struct dx_ctx *c, xmlNode *n);
+int dx_vcpu(struct dx_ctx *c, xmlNode *n);
+int dx_os_type(struct dx_ctx *c, xmlNode *n);
+int dx_kernel(struct dx_ctx *c, xmlNode *n);
+int dx_initrd(struct dx_ctx *c, xmlNode *n);
+int dx_cmdline(struct dx_ctx *c, xmlNode *n);
+int dx_iommufd(struct dx_ctx *c, xmlNode *n);
+int dx_iommu(struct dx_ctx *c, xmlNode *n);
+int dx_iommu_driver(struct dx_ctx *c, xmlNode *n);
+int dx_iommu_granule(struct dx_ctx *c, xmlNode *n);
+int dx_hostdev_enter(struct dx_ctx *c, xmlNode *n);
+int dx_hostdev_leave(struct dx_ctx *c, xmlNode *n);
+int dx_hostdev_address(struct dx_ctx *c, xmlNode *n);
+int dx_hostdev_driver(struct dx_ctx *c, xmlNode *n);
+int dx_chr_enter(struct dx_ctx *c, xmlNode *n);
+int dx_chr_leave(struct dx_ctx *c, xmlNode *n);
+int dx_chr_source(struct dx_ctx *c, xmlNode *n);
+int dx_chr_target(struct dx_ctx *c, xmlNode *n);
+/* After the walk: checks that span elements. */
+int dx_finish(struct dx_ctx *c, xmlNode *root);
+
+/* libvirt's scaled integers: value * unit, unit as in libvirt (KB = 1000,
+ * k/KiB = 1024, ...), def_scale when unit is absent. 0 or -EINVAL/-ERANGE. */
+int dx_scale(const char *value, const char *unit, uint64_t def_scale, uint64_t *out);
+
+/*
+ * Validate doc against the schema, minus the constructs newer than libvirt
+ * 11.3 (<iommufd>, <hostdev><driver iommufd=...>, <iommu><driver><granule>),
+ * which the code checks itself. 0, or -EINVAL with the first schema error's
+ * line and element in c->err. Missing schema file: a note, then 0.
+ */
+int dx_schema_validate(struct dx_ctx *c, xmlDoc *doc);
+
+#endif
