@@ -15,6 +15,7 @@
 #include "passthrough/iommufd.h"
 #include "passthrough/sim/sim_edu.h"
 #include "passthrough/sim/sim_iommu.h"
+#include "passthrough/vfio_bind.h"
 #include "passthrough/vfio_dev.h"
 #include "passthrough/vfio_pci.h"
 #include "viommu/viommu.h"
@@ -40,6 +41,8 @@ struct wired_dev {
 	struct virtio_blk *blk;		/* CONFIG_DEV_VIRTIO_BLK */
 	struct sim_edu *sim_edu;	/* CONFIG_DEV_EDU_SIM */
 	struct vfio_dev *vfio;		/* CONFIG_DEV_VFIO */
+	struct vfio_bind_state bind;	/* managed='yes': the host driver to give it back to */
+	bool rebound;
 	struct vfio_pci *assigned;	/* EDU_SIM and VFIO: the guest-visible function */
 	struct hiopt_dev *hdev;
 	const struct hiopt *hiopt;
@@ -129,6 +132,16 @@ static int create_viommu(struct wiring *w, struct machine *m, const struct vm_co
 	 * host's holes come back from PROBE as RESV_MEM (viommu reads them). */
 	if (vc.hiopt)
 		vc.input_end = (1ULL << 48) - 1;
+	/* <iommu model='virtio'><driver aw_bits= ...><granule .../>: narrower
+	 * than the host only, never wider. */
+	if (cfg->viommu_aw_bits && cfg->viommu_aw_bits < 64) {
+		uint64_t end = (1ULL << cfg->viommu_aw_bits) - 1;
+
+		if (!vc.input_end || end < vc.input_end)
+			vc.input_end = end;
+	}
+	if (cfg->viommu_granule)
+		vc.page_size_mask = ~(cfg->viommu_granule - 1);
 	w->viommu = viommu_create(&vc);
 	if (!w->viommu) {
 		fprintf(stderr, "ioshade: cannot create the virtio-iommu: %s\n", strerror(errno));
@@ -195,6 +208,14 @@ static int add_assigned(struct wired_dev *d, struct wiring *w, struct machine *m
 		pdev = *sim_edu_pdev(d->sim_edu);
 		d->hiopt = sim_iommu_hiopt(w->sim);
 	} else {
+		if (d->spec->managed) {
+			ret = vfio_bind_acquire("/sys", d->spec->host_bdf, &d->bind, why, sizeof(why));
+			if (ret) {
+				fprintf(stderr, "ioshade: --device %s: %s\n", d->spec->spec, why);
+				return ret;
+			}
+			d->rebound = true;
+		}
 		ret = vfio_dev_open(w->ifd, d->spec->host_bdf, &d->vfio, why, sizeof(why));
 		if (ret) {
 			fprintf(stderr, "ioshade: --device %s: %s\n", d->spec->spec, why);
@@ -237,6 +258,9 @@ static void teardown_devices(struct wiring *w)
 			vfio_pci_release(d->assigned);
 		if (d->vfio)
 			vfio_dev_close(d->vfio);
+		if (d->rebound && vfio_bind_release(&d->bind))
+			fprintf(stderr, "ioshade: could not give %s back to its driver '%s'\n",
+				d->bind.bdf, d->bind.orig_driver);
 		if (d->sim_edu)
 			sim_edu_destroy(d->sim_edu);
 		if (d->edu)
