@@ -245,3 +245,13 @@ int config_check_files(const struct vm_config *cfg, char *err, size_t errlen)
 		ret = check_disk(&cfg->devices[i], err, errlen);
 	return ret;
 }
+
+bool config_viommu_enabled(const struct vm_config *cfg)
+{
+	if (cfg->viommu != CONFIG_AUTO)
+		return cfg->viommu == CONFIG_ON;
+	for (unsigned i = 0; i < cfg->nr_devices; i++)
+		if (cfg->devices[i].iommu != CONFIG_OFF)
+			return true;
+	return false;
+}

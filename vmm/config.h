@@ -105,6 +105,10 @@ int config_parse_device(const char *arg, struct config_device *dev, char *err, s
  * message naming the path and the reason. */
 int config_check_files(const struct vm_config *cfg, char *err, size_t errlen);
 
+/* Whether the VM gets a virtio-iommu: forced by --viommu/--no-viommu, else
+ * on when any device sits behind it (iommu= not off). */
+bool config_viommu_enabled(const struct vm_config *cfg);
+
 const char *config_device_kind_name(enum config_device_kind kind);
 /* "edu, edu-sim, vfio=BDF, ...": for error messages and help. */
 const char *config_device_kinds(void);

@@ -14,19 +14,9 @@
 
 #include "vmm/domxml_internal.h"
 
-static bool resolve_viommu(const struct vm_config *cfg)
-{
-	if (cfg->viommu != CONFIG_AUTO)
-		return cfg->viommu == CONFIG_ON;
-	for (unsigned i = 0; i < cfg->nr_devices; i++)
-		if (cfg->devices[i].iommu != CONFIG_OFF)
-			return true;
-	return false;
-}
-
 void domxml_normalize(struct vm_config *cfg)
 {
-	bool on = resolve_viommu(cfg);
+	bool on = config_viommu_enabled(cfg);
 
 	cfg->viommu = on ? CONFIG_ON : CONFIG_AUTO;
 	cfg->log_level = CONFIG_LOG_WARN;
@@ -44,7 +34,7 @@ void domxml_normalize(struct vm_config *cfg)
 
 static int expressible(const struct vm_config *cfg, char *err, size_t errlen)
 {
-	bool on = resolve_viommu(cfg);
+	bool on = config_viommu_enabled(cfg);
 
 	if (cfg->iommu_backend == CONFIG_BACKEND_SIM) {
 		snprintf(err, errlen, "domxml: --iommu-backend sim has no libvirt XML equivalent");
@@ -167,7 +157,7 @@ static xmlDoc *build(const struct vm_config *cfg)
 	write_serial(devs, cfg);
 	for (unsigned i = 0; i < cfg->nr_devices; i++)
 		write_hostdev(devs, &cfg->devices[i]);
-	if (resolve_viommu(cfg))
+	if (config_viommu_enabled(cfg))
 		write_iommu(devs, cfg);
 	return doc;
 }

@@ -64,16 +64,6 @@ static bool is_assigned(enum config_device_kind kind)
 	return kind == CONFIG_DEV_EDU_SIM || kind == CONFIG_DEV_VFIO;
 }
 
-static bool wants_viommu(const struct vm_config *cfg)
-{
-	if (cfg->viommu != CONFIG_AUTO)
-		return cfg->viommu == CONFIG_ON;
-	for (unsigned i = 0; i < cfg->nr_devices; i++)
-		if (cfg->devices[i].iommu != CONFIG_OFF)
-			return true;
-	return false;
-}
-
 /* Open the host backends the assigned devices need, and say which. */
 static int open_backends(struct wiring *w, const struct vm_config *cfg)
 {
@@ -285,7 +275,7 @@ static void teardown_devices(struct wiring *w)
  */
 static int setup_devices(struct wiring *w, struct machine *m, const struct vm_config *cfg)
 {
-	bool viommu_on = wants_viommu(cfg);
+	bool viommu_on = config_viommu_enabled(cfg);
 	int ret;
 
 	for (unsigned i = 0; i < cfg->nr_devices; i++) {
