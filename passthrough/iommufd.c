@@ -19,38 +19,10 @@
 
 #include <linux/capability.h>
 
-#include "passthrough/iommufd.h"
+#include "passthrough/iommufd_int.h"
 #include "passthrough/uapi/iommufd_abi.h"
 
-enum iommufd_obj_kind { OBJ_IOAS, OBJ_HWPT_PARENT, OBJ_HWPT_NESTED };
-
-struct iommufd_obj {
-	uint32_t id;
-	enum iommufd_obj_kind kind;
-	uint32_t data_type;		/* nested HWPT: the kernel's data type */
-};
-
-struct hiopt_dev {
-	struct iommufd *ifd;		/* NULL once orphaned by iommufd_close */
-	int fd;				/* VFIO cdev, owned by the caller */
-	uint32_t dev_id;
-	uint32_t pt_id;			/* valid while attached */
-	bool attached;
-	char name[64];
-	struct hiopt_dev *next;
-};
-
-struct iommufd {
-	int fd;
-	pthread_mutex_t lock;		/* protects objs, nobjs, devs, memlock_warned */
-	struct iommufd_obj *objs;
-	size_t nobjs;
-	size_t cap;
-	struct hiopt_dev *devs;
-	bool memlock_warned;
-};
-
-static int ioctl_rc(int fd, unsigned long req, void *arg)
+int iommufd_ioctl(int fd, unsigned long req, void *arg)
 {
 	return ioctl(fd, req, arg) ? -errno : 0;
 }
@@ -109,11 +81,11 @@ static uint32_t obj_data_type(struct iommufd *ifd, uint32_t id, bool set, uint32
 	return out;
 }
 
-static int destroy_id(struct iommufd *ifd, uint32_t id)
+int iommufd_destroy_id(struct iommufd *ifd, uint32_t id)
 {
 	struct iommu_destroy d = { .size = sizeof(d), .id = id };
 
-	return ioctl_rc(ifd->fd, IOMMU_DESTROY, &d);
+	return iommufd_ioctl(ifd->fd, IOMMU_DESTROY, &d);
 }
 
 /* Allocate-then-track; on a tracking failure the kernel object is undone. */
@@ -122,7 +94,7 @@ static int track_or_destroy(struct iommufd *ifd, uint32_t id, enum iommufd_obj_k
 	int rc = track(ifd, id, kind);
 
 	if (rc)
-		destroy_id(ifd, id);
+		iommufd_destroy_id(ifd, id);
 	return rc;
 }
 
@@ -177,7 +149,7 @@ static int ifd_ioas_alloc(void *be, uint32_t *ioas_id)
 {
 	struct iommufd *ifd = be;
 	struct iommu_ioas_alloc a = { .size = sizeof(a) };
-	int rc = ioctl_rc(ifd->fd, IOMMU_IOAS_ALLOC, &a);
+	int rc = iommufd_ioctl(ifd->fd, IOMMU_IOAS_ALLOC, &a);
 
 	if (rc)
 		return rc;
@@ -190,7 +162,7 @@ static int ifd_ioas_alloc(void *be, uint32_t *ioas_id)
 static void ifd_obj_destroy(void *be, uint32_t id)
 {
 	struct iommufd *ifd = be;
-	int rc = destroy_id(ifd, id);
+	int rc = iommufd_destroy_id(ifd, id);
 
 	/* EBUSY: still in use (a device or nested HWPT on it); keep tracking it
 	 * so close retries in order. */
@@ -218,7 +190,7 @@ static int ifd_map(void *be, uint32_t ioas_id, uint64_t iova, void *hva, uint64_
 		m.flags |= IOMMU_IOAS_MAP_READABLE;
 	if (prot & HIOPT_PROT_WRITE)
 		m.flags |= IOMMU_IOAS_MAP_WRITEABLE;
-	rc = ioctl_rc(ifd->fd, IOMMU_IOAS_MAP, &m);
+	rc = iommufd_ioctl(ifd->fd, IOMMU_IOAS_MAP, &m);
 	if (rc == -ENOMEM)
 		warn_memlock_once(ifd, len);
 	return rc;
@@ -230,7 +202,7 @@ static int ifd_unmap(void *be, uint32_t ioas_id, uint64_t iova, uint64_t len, ui
 	struct iommu_ioas_unmap u = {
 		.size = sizeof(u), .ioas_id = ioas_id, .iova = iova, .length = len,
 	};
-	int rc = ioctl_rc(ifd->fd, IOMMU_IOAS_UNMAP, &u);
+	int rc = iommufd_ioctl(ifd->fd, IOMMU_IOAS_UNMAP, &u);
 
 	if (unmapped)
 		*unmapped = rc ? 0 : u.length;
@@ -245,7 +217,7 @@ static int iova_ranges_once(struct iommufd *ifd, uint32_t ioas_id, struct iommu_
 		.size = sizeof(r), .ioas_id = ioas_id, .num_iovas = cap,
 		.allowed_iovas = (uintptr_t)buf,
 	};
-	int rc = ioctl_rc(ifd->fd, IOMMU_IOAS_IOVA_RANGES, &r);
+	int rc = iommufd_ioctl(ifd->fd, IOMMU_IOAS_IOVA_RANGES, &r);
 
 	*total = r.num_iovas;
 	/* The uapi documents EMSGSIZE; accept E2BIG as the same answer. */
@@ -291,10 +263,11 @@ static int ifd_device_attach(void *be, struct hiopt_dev *dev, uint32_t pt_id)
 	struct vfio_device_attach_iommufd_pt a = { .argsz = sizeof(a), .pt_id = pt_id };
 	int rc;
 
-	(void)be;
+	if (dev && dev->selftest)
+		return iommufd_selftest_attach(be, dev, pt_id);
 	if (!dev || dev->fd < 0)
 		return -EINVAL;
-	rc = ioctl_rc(dev->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a);
+	rc = iommufd_ioctl(dev->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a);
 	if (rc)
 		return rc;
 	/* Attaching to an IOAS makes the kernel pick (or create) a HWPT: the
@@ -309,10 +282,11 @@ static int ifd_device_detach(void *be, struct hiopt_dev *dev)
 	struct vfio_device_detach_iommufd_pt d = { .argsz = sizeof(d) };
 	int rc;
 
-	(void)be;
+	if (dev && dev->selftest)
+		return iommufd_selftest_detach(be, dev);
 	if (!dev || dev->fd < 0)
 		return -EINVAL;
-	rc = ioctl_rc(dev->fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &d);
+	rc = iommufd_ioctl(dev->fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &d);
 	if (!rc)
 		dev->attached = false;
 	return rc;
@@ -374,7 +348,7 @@ static int ifd_hw_info(void *be, struct hiopt_dev *dev, struct hiopt_hw_info *in
 		return -EINVAL;
 	memset(&data, 0, sizeof(data));
 	h.dev_id = dev->dev_id;
-	rc = ioctl_rc(ifd->fd, IOMMU_GET_HW_INFO, &h);
+	rc = iommufd_ioctl(ifd->fd, IOMMU_GET_HW_INFO, &h);
 	if (!rc)
 		hw_info_fill(h.out_data_type, &data, info);
 	return rc;
@@ -383,7 +357,7 @@ static int ifd_hw_info(void *be, struct hiopt_dev *dev, struct hiopt_hw_info *in
 static int hwpt_alloc(struct iommufd *ifd, struct iommu_hwpt_alloc *a, enum iommufd_obj_kind kind,
 		      uint32_t *hwpt_id)
 {
-	int rc = ioctl_rc(ifd->fd, IOMMU_HWPT_ALLOC, a);
+	int rc = iommufd_ioctl(ifd->fd, IOMMU_HWPT_ALLOC, a);
 
 	if (rc)
 		return rc;
@@ -520,7 +494,7 @@ static int invalidate_x86(struct iommufd *ifd, uint32_t hwpt_id, const void *ent
 	}
 	inv.entry_len = (uint32_t)esz;
 	inv.data_uptr = (uintptr_t)buf;
-	rc = ioctl_rc(ifd->fd, IOMMU_HWPT_INVALIDATE, &inv);
+	rc = iommufd_ioctl(ifd->fd, IOMMU_HWPT_INVALIDATE, &inv);
 	*n = inv.entry_num;
 	free(buf);
 	return rc;
@@ -543,7 +517,7 @@ static int ifd_hwpt_invalidate(void *be, uint32_t hwpt_id, uint32_t data_type,
 		*n = 0;
 		return rc;
 	}
-	rc = ioctl_rc(ifd->fd, IOMMU_HWPT_INVALIDATE, &inv);
+	rc = iommufd_ioctl(ifd->fd, IOMMU_HWPT_INVALIDATE, &inv);
 	/* The kernel reports how many entries it handled, also on error. */
 	*n = inv.entry_num;
 	return rc;
@@ -622,7 +596,7 @@ int iommufd_dev_bind(struct iommufd *ifd, int cdev_fd, const char *name, struct 
 {
 	struct vfio_device_bind_iommufd b = { .argsz = sizeof(b), .iommufd = ifd->fd };
 	struct hiopt_dev *dev;
-	int rc = ioctl_rc(cdev_fd, VFIO_DEVICE_BIND_IOMMUFD, &b);
+	int rc = iommufd_ioctl(cdev_fd, VFIO_DEVICE_BIND_IOMMUFD, &b);
 
 	if (rc)
 		return rc;
@@ -633,12 +607,27 @@ int iommufd_dev_bind(struct iommufd *ifd, int cdev_fd, const char *name, struct 
 	dev->fd = cdev_fd;
 	dev->dev_id = b.out_devid;
 	snprintf(dev->name, sizeof(dev->name), "%s", name ? name : "vfio");
+	iommufd_dev_link(ifd, dev);
+	*out = dev;
+	return 0;
+}
+
+void iommufd_dev_link(struct iommufd *ifd, struct hiopt_dev *dev)
+{
 	pthread_mutex_lock(&ifd->lock);
 	dev->next = ifd->devs;
 	ifd->devs = dev;
 	pthread_mutex_unlock(&ifd->lock);
-	*out = dev;
-	return 0;
+}
+
+/* Give up the kernel side of dev: detach a VFIO device (closing its cdev
+ * completes the unbind), destroy a mock device. */
+static void dev_release(struct iommufd *ifd, struct hiopt_dev *dev)
+{
+	if (dev->selftest)
+		iommufd_selftest_release(ifd, dev);
+	else if (dev->attached)
+		ifd_device_detach(ifd, dev);
 }
 
 static void dev_unlink(struct iommufd *ifd, struct hiopt_dev *dev)
@@ -658,11 +647,18 @@ void iommufd_dev_unbind(struct hiopt_dev *dev)
 	if (!dev)
 		return;
 	if (dev->ifd) {
-		if (dev->attached)
-			ifd_device_detach(dev->ifd, dev);
 		dev_unlink(dev->ifd, dev);
+		dev_release(dev->ifd, dev);
 	}
 	free(dev);
+}
+
+int iommufd_dev_hwpt(const struct hiopt_dev *dev, uint32_t *hwpt_id)
+{
+	if (!dev->attached)
+		return -ENOENT;
+	*hwpt_id = dev->pt_id;
+	return 0;
 }
 
 uint32_t iommufd_dev_id(const struct hiopt_dev *dev)
@@ -685,7 +681,7 @@ static void destroy_kind(struct iommufd *ifd, enum iommufd_obj_kind kind)
 			i++;
 			continue;
 		}
-		if (destroy_id(ifd, ifd->objs[i].id))
+		if (iommufd_destroy_id(ifd, ifd->objs[i].id))
 			fprintf(stderr, "ioshade: iommufd: cannot destroy object %u: %s\n",
 				ifd->objs[i].id, strerror(errno));
 		ifd->objs[i] = ifd->objs[--ifd->nobjs];
@@ -700,9 +696,8 @@ void iommufd_close(struct iommufd *ifd)
 	while (ifd->devs) {
 		struct hiopt_dev *dev = ifd->devs;
 
-		if (dev->attached)
-			ifd_device_detach(ifd, dev);
 		ifd->devs = dev->next;
+		dev_release(ifd, dev);
 		dev->ifd = NULL;	/* orphaned: iommufd_dev_unbind only frees */
 	}
 	destroy_kind(ifd, OBJ_HWPT_NESTED);

@@ -40,6 +40,20 @@ int iommufd_dev_bind(struct iommufd *ifd, int cdev_fd, const char *name,
 void iommufd_dev_unbind(struct hiopt_dev *dev);
 uint32_t iommufd_dev_id(const struct hiopt_dev *dev);
 const char *iommufd_dev_name(const struct hiopt_dev *dev);
+/* The HWPT dev is attached to (for an IOAS: the one the kernel picked), or
+ * -ENOENT when it is not attached. */
+int iommufd_dev_hwpt(const struct hiopt_dev *dev, uint32_t *hwpt_id);
+
+/*
+ * The iommufd selftest mock device (CONFIG_IOMMUFD_TEST) as a hiopt device,
+ * for lab tests: IOMMU_TEST_OP_MOCK_DOMAIN creates it bound to ifd and
+ * attached to a private empty "park" IOAS. Attach replaces its page table
+ * (MOCK_DOMAIN_REPLACE); detach replaces it back to the park IOAS, since the
+ * mock cannot be left attached to nothing. iommufd_dev_unbind destroys it.
+ * *stdev_id (optional) gets the selftest object id. -ENOTTY: no IOMMUFD_TEST.
+ */
+int iommufd_selftest_dev_create(struct iommufd *ifd, struct hiopt_dev **out,
+				uint32_t *stdev_id);
 
 /*
  * Will pinning bytes more fit in RLIMIT_MEMLOCK? iommufd charges pinned pages

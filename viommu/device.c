@@ -104,13 +104,21 @@ static int eventq_put_locked(struct viommu *v, const struct virtio_iommu_fault *
 {
 	struct virtq *vq = v->vp ? virtio_pci_vq(v->vp, VIOMMU_EVENTQ) : NULL;
 	struct vq_elem elem;
+	uint16_t before;
 	int ret;
 
 	if (!vq || !vq->ready)
 		return -ENOSPC;
+	before = vq->last_avail;
 	ret = vq_pop(vq, &elem);
 	if (ret == 0)
 		return -ENOSPC;
+	/* Nothing consumed, or a head outside the ring: no descriptor to give
+	 * back (elem.head may not even be set), so no used entry. */
+	if (ret < 0 && (vq->last_avail == before || elem.head >= vq->size)) {
+		virtio_pci_needs_reset(v->vp);
+		return -ENOSPC;
+	}
 	/* A malformed or too small buffer goes back unused (no split reports). */
 	if (ret < 0 || elem.in_len < sizeof(*f)) {
 		vq_push(vq, elem.head, 0);
@@ -374,7 +382,19 @@ static void vp_queue_notify(void *opaque, struct virtio_pci *vp, uint16_t q)
 	/* Eventq buffers are consumed when a fault happens. */
 	if (q != VIOMMU_REQUESTQ || !vq)
 		return;
-	while ((ret = vq_pop(vq, &elem)) != 0) {
+	for (;;) {
+		uint16_t before = vq->last_avail;
+
+		ret = vq_pop(vq, &elem);
+		if (!ret)
+			break;
+		/* An avail index the ring cannot hold consumes nothing (popping
+		 * again would spin forever), and a head outside the ring names
+		 * no descriptor to give back: only a reset recovers. */
+		if (ret < 0 && (vq->last_avail == before || elem.head >= vq->size)) {
+			virtio_pci_needs_reset(vp);
+			break;
+		}
 		if (ret < 0) {
 			pthread_mutex_lock(&v->lock);
 			v->stats.discarded++;

@@ -11,10 +11,14 @@
 
 #include "vmm/layout.h"
 #include "vmm/memmap.h"
+#include "vmm/s1walk.h"
 #include "viommu/viommu_int.h"
 
 #define S1_PAGE		4096ULL
-#define S1_LEVELS	4
+
+_Static_assert(VIRTIO_IOMMU_X_PTE_P == S1WALK_PTE_P && VIRTIO_IOMMU_X_PTE_RW == S1WALK_PTE_RW &&
+	       VIRTIO_IOMMU_X_PTE_PS == S1WALK_PTE_PS && VIRTIO_IOMMU_X_PTE_ADDR == S1WALK_PTE_ADDR,
+	       "wire PTE bits are the walker's");
 
 static bool is_zero(const uint8_t *p, size_t n)
 {
@@ -50,17 +54,11 @@ static int owned(const struct viommu *v, uint64_t gpa, uint64_t len, uint32_t fl
 
 /* ---- the software walk (emulated endpoints) ---- */
 
-struct s1_leaf {
-	uint64_t iova;			/* leaf base */
-	uint64_t size;			/* 4 KiB, 2 MiB or 1 GiB */
-	uint64_t gpa;			/* output base */
-	bool writable;			/* RW set at every level */
-};
-
-/* One entry of the table page at table: the page must be guest-owned RAM
- * now (the guest may have changed the tree since ATTACH_TABLE). */
-static int table_entry(struct viommu *v, uint64_t table, unsigned idx, uint64_t *pte)
+/* s1walk's read_entry: the table page must be guest-owned RAM now (the guest
+ * may have changed the tree since ATTACH_TABLE), else the walk is refused. */
+static int table_entry(void *opaque, uint64_t table, unsigned idx, uint64_t *pte)
 {
+	struct viommu *v = opaque;
 	const uint64_t *p;
 
 	if (owned(v, table, S1_PAGE, VIRTIO_IOMMU_MAP_F_READ))
@@ -73,34 +71,20 @@ static int table_entry(struct viommu *v, uint64_t table, unsigned idx, uint64_t 
 	return 0;
 }
 
-static int s1_walk(struct viommu *v, const struct vdomain *d, uint64_t iova,
-		   struct s1_leaf *leaf)
+static int s1_walk(struct viommu *v, const struct vdomain *d, uint64_t iova, unsigned access,
+		   struct s1walk_result *r)
 {
-	uint64_t table = d->table.root, pte;
-	bool writable = true;
-	int level;
+	const struct s1walk_table t = {
+		.root = d->table.root, .read_entry = table_entry, .opaque = v,
+	};
+	unsigned acc = (access & DMA_ACCESS_READ ? S1WALK_READ : 0) |
+		       (access & DMA_ACCESS_WRITE ? S1WALK_WRITE : 0);
 
+	/* The walker accepts canonical upper-half IOVAs; this device's input
+	 * range is [0, 2^addr_width) (docs/nested.md). */
 	if (iova >> d->table.addr_width)
 		return -EFAULT;
-	for (level = S1_LEVELS; level >= 1; level--) {
-		unsigned shift = 12 + 9 * (level - 1);
-
-		if (table_entry(v, table, (iova >> shift) & 511, &pte) ||
-		    !(pte & VIRTIO_IOMMU_X_PTE_P))
-			return -EFAULT;
-		writable = writable && (pte & VIRTIO_IOMMU_X_PTE_RW);
-		if (level == 1 || (pte & VIRTIO_IOMMU_X_PTE_PS)) {
-			if (level == S1_LEVELS)
-				return -EFAULT;	/* PS is reserved in a PML4E */
-			leaf->size = 1ULL << shift;
-			leaf->iova = iova & ~(leaf->size - 1);
-			leaf->gpa = pte & VIRTIO_IOMMU_X_PTE_ADDR & ~(leaf->size - 1);
-			leaf->writable = writable;
-			return 0;
-		}
-		table = pte & VIRTIO_IOMMU_X_PTE_ADDR;
-	}
-	return -EFAULT;
+	return s1walk(&t, iova, acc, r);
 }
 
 static bool iova_reserved(const struct viommu *v, uint64_t start, uint64_t last)
@@ -120,8 +104,8 @@ int nested_translate_locked(struct viommu *v, struct vdomain *d, uint64_t iova, 
 {
 	uint32_t flags = (access & DMA_ACCESS_READ ? VIRTIO_IOMMU_MAP_F_READ : 0) |
 			 (access & DMA_ACCESS_WRITE ? VIRTIO_IOMMU_MAP_F_WRITE : 0);
-	struct s1_leaf leaf;
-	uint64_t off, n;
+	struct s1walk_result leaf;
+	uint64_t n = 0;
 	int ret;
 
 	v->nstats.walks++;
@@ -130,21 +114,18 @@ int nested_translate_locked(struct viommu *v, struct vdomain *d, uint64_t iova, 
 	if (iova < v->cfg.input_start || iova > v->cfg.input_end || iova_reserved(v, iova, iova))
 		ret = -EFAULT;
 	else
-		ret = s1_walk(v, d, iova, &leaf);
-	if (!ret && (access & DMA_ACCESS_WRITE) && !leaf.writable)
-		ret = -EPERM;
+		ret = s1_walk(v, d, iova, access, &leaf);
 	if (!ret) {
-		off = iova - leaf.iova;
-		n = leaf.size - off < len ? leaf.size - off : len;
+		n = leaf.contig < len ? leaf.contig : len;
 		/* The output must be guest-owned RAM, as a MAP's target. */
-		if (owned(v, leaf.gpa + off, n, flags))
+		if (owned(v, leaf.out, n, flags))
 			ret = -EFAULT;
 	}
 	if (ret) {
 		v->nstats.walk_faults++;
 		return ret;
 	}
-	*gpa = leaf.gpa + off;
+	*gpa = leaf.out;
 	*contig = n;
 	return 0;
 }

@@ -80,7 +80,9 @@ static void write_os(xmlNode *root, const struct vm_config *cfg)
 	xmlNode *os = child(root, "os", NULL);
 
 	prop(child(os, "type", "hvm"), "arch", "x86_64");
-	child(os, "kernel", cfg->kernel);
+	/* A domain may leave the kernel to the command line (run --kernel). */
+	if (cfg->kernel[0])
+		child(os, "kernel", cfg->kernel);
 	if (cfg->initrd[0])
 		child(os, "initrd", cfg->initrd);
 	if (cfg->cmdline[0])

@@ -31,9 +31,13 @@
 enum { PG_SRC, PG_DST, PG_SENT, PG_SECRET, PG_RO, PG_REUSE, PG_BYP, PG_COUNT };
 static uint8_t pages[PG_COUNT][PAGE] __attribute__((aligned(PAGE)));
 
-/* Known QEMU 7.2 deviations (docs/qemu-differences.md). */
+/* Known QEMU 7.2 and 10.0 deviations (docs/qemu-differences.md). */
 static const char *const qemu_deviations[] = {
 	"bad_device.unattached_fault_reason_domain",
+	/* QEMU 10.0: R_UNKNOWN after a DETACH too, not only for never-attached. */
+	"bad_device.detached_old_iova_fault_reason_domain",
+	"bad_device.detached_identity_fault_reason_domain",
+	"bypass.off_blocks_unattached_fault_reason_domain",
 };
 
 #define GPA(pg)	((uint64_t)(uintptr_t)pages[pg])

@@ -219,6 +219,32 @@ int viommu_unmap(struct viommu *v, uint32_t domain, uint64_t virt_start, uint64_
 	return viommu_request(v, &r, sizeof(r));
 }
 
+int viommu_attach_table(struct viommu *v, uint32_t domain, uint32_t ep, uint64_t root)
+{
+	struct viommu_req_x_attach_table r = {
+		.head.type = VIOMMU_T_X_ATTACH_TABLE, .domain = domain, .endpoint = ep,
+		.root = root, .format = VIOMMU_X_FMT_X86_64, .addr_width = VIOMMU_X_ADDR_WIDTH,
+	};
+
+	return viommu_request(v, &r, sizeof(r));
+}
+
+int viommu_invalidate(struct viommu *v, uint32_t domain, uint32_t flags, uint8_t granule,
+		      uint64_t start, uint64_t end)
+{
+	struct viommu_req_x_invalidate r = {
+		.head.type = VIOMMU_T_X_INVALIDATE, .domain = domain, .flags = flags,
+		.granule = granule, .virt_start = start, .virt_end = end,
+	};
+
+	return viommu_request(v, &r, sizeof(r));
+}
+
+int viommu_invalidate_all(struct viommu *v, uint32_t domain)
+{
+	return viommu_invalidate(v, domain, VIOMMU_X_INV_F_ALL, 0, 0, 0);
+}
+
 int viommu_probe(struct viommu *v, uint32_t ep, uint8_t *props, uint32_t *used_len)
 {
 	static uint8_t in[VIOMMU_MAX_PROBE + 4];

@@ -22,6 +22,8 @@
 #define VIOMMU_F_PROBE			4
 #define VIOMMU_F_MMIO			5
 #define VIOMMU_F_BYPASS_CONFIG		6
+/* ioshade experimental nested mode (docs/nested.md): ATTACH_TABLE, INVALIDATE. */
+#define VIOMMU_F_X_NESTED		50
 #define VIOMMU_FEAT(b)			(1ull << (b))
 
 #define VIOMMU_T_ATTACH			1
@@ -29,6 +31,8 @@
 #define VIOMMU_T_MAP			3
 #define VIOMMU_T_UNMAP			4
 #define VIOMMU_T_PROBE			5
+#define VIOMMU_T_X_ATTACH_TABLE		0xe0
+#define VIOMMU_T_X_INVALIDATE		0xe1
 
 #define VIOMMU_S_OK			0
 #define VIOMMU_S_IOERR			1
@@ -45,6 +49,16 @@
 #define VIOMMU_MAP_F_WRITE		(1u << 1)
 #define VIOMMU_MAP_F_MMIO		(1u << 2)
 #define VIOMMU_MAP_F_RW			(VIOMMU_MAP_F_READ | VIOMMU_MAP_F_WRITE)
+
+#define VIOMMU_X_FMT_X86_64		1	/* x86-64 4-level (VT-d first stage) */
+#define VIOMMU_X_ADDR_WIDTH		48
+#define VIOMMU_X_INV_F_ALL		(1u << 0)
+#define VIOMMU_X_INV_F_LEAF		(1u << 1)
+#define VIOMMU_X_PTE_P			(1ull << 0)
+#define VIOMMU_X_PTE_RW			(1ull << 1)
+#define VIOMMU_X_PTE_US			(1ull << 2)
+#define VIOMMU_X_PTE_PS			(1ull << 7)	/* 1 GiB (PDPTE) / 2 MiB (PDE) */
+#define VIOMMU_X_PTE_ADDR		0x000ffffffffff000ull
 
 #define VIOMMU_PROBE_T_RESV_MEM		1
 #define VIOMMU_RESV_MEM_T_RESERVED	0
@@ -115,6 +129,30 @@ struct viommu_req_probe {
 	uint8_t reserved[64];
 } __attribute__((packed));
 
+struct viommu_req_x_attach_table {
+	struct viommu_req_head head;
+	uint32_t domain;
+	uint32_t endpoint;
+	uint32_t flags;
+	uint64_t root;			/* GPA of the PML4, 4 KiB aligned */
+	uint16_t format;
+	uint8_t addr_width;
+	uint8_t reserved[5];
+} __attribute__((packed));
+
+struct viommu_req_x_invalidate {
+	struct viommu_req_head head;
+	uint32_t domain;
+	uint32_t flags;			/* VIOMMU_X_INV_F_* */
+	uint8_t granule;		/* 12, 21 or 30; 0 with ALL */
+	uint8_t reserved[3];
+	uint64_t virt_start;
+	uint64_t virt_end;		/* inclusive */
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct viommu_req_x_attach_table) == 32, "ATTACH_TABLE layout");
+_Static_assert(sizeof(struct viommu_req_x_invalidate) == 32, "INVALIDATE layout");
+
 struct viommu_probe_resv_mem {
 	uint16_t type;			/* type:12, reserved:4 */
 	uint16_t length;		/* without this 4-byte header */
@@ -168,6 +206,8 @@ int viommu_find(struct pci_func *out);
 	(VIOMMU_FEAT(VIOMMU_F_INPUT_RANGE) | VIOMMU_FEAT(VIOMMU_F_DOMAIN_RANGE) | \
 	 VIOMMU_FEAT(VIOMMU_F_MAP_UNMAP) | VIOMMU_FEAT(VIOMMU_F_PROBE) | \
 	 VIOMMU_FEAT(VIOMMU_F_MMIO) | VIOMMU_FEAT(VIOMMU_F_BYPASS_CONFIG))
+/* The default plus nested mode (negotiated only when the device offers it). */
+#define VIOMMU_WANT_NESTED	(VIOMMU_WANT_DEFAULT | VIOMMU_FEAT(VIOMMU_F_X_NESTED))
 int viommu_open(struct viommu *v, const struct pci_func *f, uint64_t wanted);
 /* Reset + full re-initialisation with the same wanted features. */
 int viommu_reinit(struct viommu *v);
@@ -194,6 +234,12 @@ int viommu_detach(struct viommu *v, uint32_t domain, uint32_t ep);
 int viommu_map(struct viommu *v, uint32_t domain, uint64_t virt_start, uint64_t virt_end,
 	       uint64_t phys, uint32_t flags);
 int viommu_unmap(struct viommu *v, uint32_t domain, uint64_t virt_start, uint64_t virt_end);
+/* Nested mode (needs VIOMMU_F_X_NESTED): x86-64 4-level table at root. */
+int viommu_attach_table(struct viommu *v, uint32_t domain, uint32_t ep, uint64_t root);
+/* Range form: [start, end] made of 2^granule pages; flags VIOMMU_X_INV_F_LEAF. */
+int viommu_invalidate(struct viommu *v, uint32_t domain, uint32_t flags, uint8_t granule,
+		      uint64_t start, uint64_t end);
+int viommu_invalidate_all(struct viommu *v, uint32_t domain);
 /* props receives probe_size bytes (pre-filled with 0xff); used_len optional. */
 int viommu_probe(struct viommu *v, uint32_t ep, uint8_t *props, uint32_t *used_len);
 

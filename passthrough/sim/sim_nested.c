@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "passthrough/sim/sim_internal.h"
+#include "vmm/s1walk.h"
 
 #define S1_PAGE		4096ull
-#define S1_LEVELS	4
 
 /* The neutral hiopt stage-1 structures are accepted as the sim's own. */
 _Static_assert(sizeof(struct hiopt_s1_table) == sizeof(struct sim_hwpt_x86) &&
@@ -25,6 +25,8 @@ _Static_assert(sizeof(struct hiopt_s1_inv) == sizeof(struct sim_hwpt_x86_inv) &&
 	       offsetof(struct hiopt_s1_inv, flags) == offsetof(struct sim_hwpt_x86_inv, flags),
 	       "hiopt_s1_inv layout");
 _Static_assert(HIOPT_S1_INV_F_ALL == SIM_X86_INV_F_ALL, "F_ALL");
+_Static_assert(SIM_PTE_P == S1WALK_PTE_P && SIM_PTE_RW == S1WALK_PTE_RW &&
+	       SIM_PTE_PS == S1WALK_PTE_PS && SIM_PTE_ADDR == S1WALK_PTE_ADDR, "PTE bits");
 
 /* Mirrors iommu_copy_struct_from_user(): short -> EINVAL, non-zero tail -> E2BIG. */
 static int copy_struct(void *dst, size_t dst_len, const void *src, size_t src_len)
@@ -76,17 +78,16 @@ static void tlb_fill(struct sim_nested *n, const struct sim_tlb *e)
 	n->tlb_next = (n->tlb_next + 1) % SIM_IOTLB_ENTRIES;
 }
 
-/* Read one 8-byte entry at gpa through stage 2 (a table read needs READ). */
-static int read_pte(const struct sim_ioas *s2, uint64_t gpa, uint64_t *pte)
+/* s1walk's read_entry: a table read goes through stage 2 and needs READ;
+ * an address stage 2 does not map is refused (a fault, as in hardware). */
+static int read_pte(void *opaque, uint64_t table, unsigned idx, uint64_t *pte)
 {
+	const struct sim_ioas *s2 = opaque;
 	uint64_t contig;
 	uint8_t *p;
-	int rc, i;
+	int i;
 
-	rc = sim_ioas_xlate(s2, gpa, HIOPT_PROT_READ, &p, &contig);
-	if (rc)
-		return -EFAULT;
-	if (contig < 8)
+	if (sim_ioas_xlate(s2, table + idx * 8ull, HIOPT_PROT_READ, &p, &contig) || contig < 8)
 		return -EFAULT;
 	*pte = 0;
 	for (i = 7; i >= 0; i--)
@@ -94,35 +95,27 @@ static int read_pte(const struct sim_ioas *s2, uint64_t gpa, uint64_t *pte)
 	return 0;
 }
 
-/* Walk the stage-1 table for iova; on success *leaf describes the leaf. */
-static int s1_walk(const struct sim_nested *n, uint64_t iova, struct sim_tlb *leaf)
+/* Walk the stage-1 table for iova; a completed walk (also one that fails
+ * the permission check) describes its leaf in *leaf. */
+static int s1_walk(const struct sim_nested *n, uint64_t iova, unsigned access,
+		   struct sim_tlb *leaf)
 {
-	const struct sim_ioas *s2 = n->parent->ioas;
-	uint64_t table = n->s1.root_gpa, pte = 0;
-	unsigned prot = HIOPT_PROT_READ | HIOPT_PROT_WRITE;
-	int level;
+	const struct s1walk_table t = {
+		.root = n->s1.root_gpa, .read_entry = read_pte, .opaque = n->parent->ioas,
+	};
+	unsigned acc = (access & HIOPT_PROT_READ ? S1WALK_READ : 0) |
+		       (access & HIOPT_PROT_WRITE ? S1WALK_WRITE : 0);
+	struct s1walk_result r;
+	int rc = s1walk(&t, iova, acc, &r);
 
-	for (level = S1_LEVELS; level >= 1; level--) {
-		unsigned shift = 12 + 9 * (level - 1);
-		uint64_t idx = (iova >> shift) & 511;
-
-		if (read_pte(s2, table + idx * 8, &pte) || !(pte & SIM_PTE_P))
-			return -EFAULT;
-		if (!(pte & SIM_PTE_RW))
-			prot &= ~HIOPT_PROT_WRITE;
-		if (level == 1 || ((pte & SIM_PTE_PS) && level <= 3)) {
-			leaf->size = 1ull << shift;
-			leaf->iova = iova & ~(leaf->size - 1);
-			leaf->gpa = pte & SIM_PTE_ADDR & ~(leaf->size - 1);
-			leaf->prot = prot;
-			leaf->valid = true;
-			return 0;
-		}
-		if (pte & SIM_PTE_PS)
-			return -EFAULT;	/* PS in a PML4E is reserved */
-		table = pte & SIM_PTE_ADDR;
-	}
-	return -EFAULT;
+	if (rc && rc != -EPERM)
+		return rc;
+	*leaf = (struct sim_tlb){
+		.iova = r.leaf_iova, .size = r.leaf_size, .gpa = r.out - (iova - r.leaf_iova),
+		.prot = HIOPT_PROT_READ | (r.perm & S1WALK_WRITE ? HIOPT_PROT_WRITE : 0),
+		.valid = true,
+	};
+	return 0;
 }
 
 int sim_nested_xlate(struct sim_nested *n, uint64_t iova, unsigned access, uint8_t **hva,
@@ -136,7 +129,7 @@ int sim_nested_xlate(struct sim_nested *n, uint64_t iova, unsigned access, uint8
 		return -EFAULT;
 	t = tlb_lookup(n, iova);
 	if (!t) {
-		rc = s1_walk(n, iova, &walked);
+		rc = s1_walk(n, iova, access, &walked);
 		if (rc)
 			return rc;
 		tlb_fill(n, &walked);

@@ -266,6 +266,47 @@ struct ioshade_iommu_hwpt_invalidate_selftest {
 };
 _Static_assert(sizeof(struct ioshade_iommu_hwpt_invalidate_selftest) == 8, "selftest inv");
 
+/* The selftest command ioctl (IOMMUFD_CMD_BASE + 32) and the ops ioshade uses. */
+#define IOSHADE_IOMMU_TEST_CMD			_IO(';', 0x80 + 32)
+#define IOSHADE_IOMMU_TEST_OP_MOCK_DOMAIN		2
+#define IOSHADE_IOMMU_TEST_OP_MD_CHECK_MAP		3
+#define IOSHADE_IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE	10
+#define IOSHADE_IOMMU_TEST_OP_MD_CHECK_IOTLB		14
+
+/* struct iommu_test_cmd: a 48-byte union of per-op arguments, then "last"
+ * (the kernel's minimum size ends there). Only the members ioshade uses. */
+struct ioshade_iommu_test_cmd {
+	__u32 size;
+	__u32 op;
+	__u32 id;
+	__u32 __reserved;
+	union {
+		struct {
+			__u32 out_stdev_id;
+			__u32 out_hwpt_id;
+			__u32 out_idev_id;
+		} mock_domain;
+		struct {
+			__u32 pt_id;
+		} mock_domain_replace;
+		struct {
+			__aligned_u64 iova;
+			__aligned_u64 length;
+			__aligned_u64 uptr;
+		} check_map;
+		struct {
+			__u32 id;
+			__u32 iotlb;
+		} check_iotlb;
+		__aligned_u64 raw[6];
+	};
+	__u32 last;
+};
+_Static_assert(sizeof(struct ioshade_iommu_test_cmd) == 72, "iommu_test_cmd");
+_Static_assert(__builtin_offsetof(struct ioshade_iommu_test_cmd, last) == 64, "test_cmd.last");
+_Static_assert(__builtin_offsetof(struct ioshade_iommu_test_cmd, check_map.uptr) == 32,
+	       "test_cmd.check_map.uptr");
+
 /* VT-d capability bits (VT-d spec 11.4.2/11.4.3) read from iommu_hw_info_vtd. */
 #define IOSHADE_VTD_CAP_SLLPS(c)	(((c) >> 34) & 0xf)	/* stage-2 2M/1G... */
 #define IOSHADE_VTD_CAP_FL1GP(c)	(((c) >> 56) & 0x1)	/* stage-1 1 GiB pages */
