@@ -215,7 +215,8 @@ static const struct cli_opt *find_opt(const char *arg, const char **inline_val)
 static int check_config(const struct vm_config *cfg, char *err, size_t errlen)
 {
 	if (!cfg->kernel[0]) {
-		snprintf(err, errlen, "run: --kernel PATH is required");
+		snprintf(err, errlen, "run: --kernel PATH is required (or <os><kernel> in the "
+			 "--domain XML)");
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < cfg->nr_devices; i++) {
@@ -374,6 +375,8 @@ static const char help_run[] =
 	"                            edu[,iommu=on|off]      emulated edu DMA device\n"
 	"                            edu-sim[,iommu=on|off]  simulated assigned edu device\n"
 	"                            vfio=BDF[,iommu=on|off] assign host PCI device BDF\n"
+	"                                                    ([dddd:]bb:dd.f, or its sysfs\n"
+	"                                                    directory /sys/bus/pci/devices/BDF)\n"
 	"                            virtio-rng[,iommu=on|off]\n"
 	"                                                    emulated virtio entropy source\n"
 	"                            virtio-blk,file=PATH[,readonly=on][,iommu=on|off]\n"

@@ -101,6 +101,29 @@ check:
 	return 0;
 }
 
+/*
+ * vfio=: a BDF, or the device's sysfs directory (/sys/bus/pci/devices/BDF or
+ * /sys/devices/pci.../BDF, as lspci -D and libvirt print them), whose last
+ * component must then be a full dddd:bb:dd.f.
+ */
+static int parse_vfio_target(const char *s, char *out, size_t outlen)
+{
+	char path[256], *base;
+	size_t n;
+
+	if (s[0] != '/')
+		return parse_bdf(s, out, outlen);
+	if (strncmp(s, "/sys/", 5) || strlen(s) >= sizeof(path))
+		return -EINVAL;
+	strcpy(path, s);
+	for (n = strlen(path); n > 1 && path[n - 1] == '/'; n--)
+		path[n - 1] = '\0';
+	base = strrchr(path, '/') + 1;
+	if (strlen(base) != 12)		/* dddd:bb:dd.f */
+		return -EINVAL;
+	return parse_bdf(base, out, outlen);
+}
+
 static int parse_device_kind(char *head, struct config_device *dev, char *err, size_t errlen)
 {
 	char *val = strchr(head, '=');
@@ -113,7 +136,7 @@ static int parse_device_kind(char *head, struct config_device *dev, char *err, s
 		dev->kind = (enum config_device_kind)k;
 		if ((k == CONFIG_DEV_VFIO) != (val != NULL))
 			goto bad_value;
-		if (val && parse_bdf(val, dev->host_bdf, sizeof(dev->host_bdf)))
+		if (val && parse_vfio_target(val, dev->host_bdf, sizeof(dev->host_bdf)))
 			goto bad_value;
 		return 0;
 	}
@@ -122,7 +145,8 @@ static int parse_device_kind(char *head, struct config_device *dev, char *err, s
 	return -EINVAL;
 bad_value:
 	if (dev->kind == CONFIG_DEV_VFIO)
-		snprintf(err, errlen, "--device vfio: expected vfio=[dddd:]bb:dd.f, got '%s%s%s'",
+		snprintf(err, errlen, "--device vfio: expected vfio=[dddd:]bb:dd.f or "
+			 "vfio=/sys/bus/pci/devices/dddd:bb:dd.f, got '%s%s%s'",
 			 head, val ? "=" : "", val ? val : "");
 	else
 		snprintf(err, errlen, "--device %s: takes no value, got '%s=%s'", head, head, val);

@@ -283,6 +283,19 @@ static int check_attrs(struct dx_ctx *c, xmlNode *n, const char *allowed)
 
 static int walk(struct dx_ctx *c, xmlNode *parent, char *path, size_t cap);
 
+/* Is n the second <x> among its siblings? Device lists (children of
+ * <devices>) repeat; every other element ioshade honours appears once, and a
+ * second one would silently override the first when no schema is installed. */
+static bool is_repeated(const char *path, xmlNode *n)
+{
+	if (!strncmp(path, "devices/", 8) && !strchr(path + 8, '/'))
+		return false;
+	for (xmlNode *p = n->prev; p; p = p->prev)
+		if (p->type == XML_ELEMENT_NODE && !p->ns && xmlStrEqual(p->name, n->name))
+			return true;
+	return false;
+}
+
 static int visit(struct dx_ctx *c, xmlNode *n, const char *path, char *buf, size_t cap)
 {
 	const struct dx_rule *r = find_rule(path, n);
@@ -302,6 +315,8 @@ static int visit(struct dx_ctx *c, xmlNode *n, const char *path, char *buf, size
 	case DX_HONOUR:
 		break;
 	}
+	if (is_repeated(path, n))
+		return dx_error(c, n, "appears more than once; give it once");
 	ret = check_attrs(c, n, r->attrs);
 	if (!ret && r->enter)
 		ret = r->enter(c, n);
@@ -393,6 +408,18 @@ static xmlDoc *read_doc(struct dx_ctx *c, const char *buf, size_t len, const cha
 			 (int)strcspn(e->message, "\n"), e->message);
 	else if (!doc)
 		snprintf(c->err, c->errlen, "%s: cannot read the XML document", c->file);
+	/* libvirt's domain XML has no DTD. One here could only declare entities,
+	 * and xmlNodeGetContent would expand those (a "billion laughs" from a
+	 * few lines): refuse it before reading any element. libxml2 already
+	 * loads no external entity or DTD (no XML_PARSE_NOENT/DTDLOAD, and
+	 * NONET), and caps nesting depth unless XML_PARSE_HUGE. */
+	if (doc && (doc->intSubset || doc->extSubset)) {
+		snprintf(c->err, c->errlen, "%s:%ld: <!DOCTYPE> is not accepted: libvirt domain "
+			 "XML has no DTD, and ioshade expands no entities; remove it", c->file,
+			 doc->intSubset ? (long)xmlGetLineNo((xmlNode *)doc->intSubset) : 1L);
+		xmlFreeDoc(doc);
+		doc = NULL;
+	}
 	xmlFreeParserCtxt(p);
 	return doc;
 }

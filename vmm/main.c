@@ -5,6 +5,7 @@
  * file that may include viommu/ and passthrough/ headers (layering rule).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include "passthrough/vfio_dev.h"
 #include "passthrough/vfio_pci.h"
 #include "viommu/viommu.h"
+#include "viommu/virtio_iommu.h"
 #include "vmm/acpi.h"
 #include "vmm/cli.h"
 #include "vmm/config.h"
@@ -239,6 +241,34 @@ static void describe_viot(struct wiring *w, struct machine *m)
 	}
 }
 
+/* At --log-level info: what the guest asked of the virtio-iommu, one line. */
+static void print_viommu_stats(struct viommu *v, const struct vm_config *cfg)
+{
+	struct viommu_stats st;
+	uint64_t rejects = 0;
+
+	if (!v || cfg->log_level < CONFIG_LOG_INFO)
+		return;
+	viommu_stats(v, &st);
+	for (unsigned i = 0; i < VIOMMU_NR_OWN; i++)
+		rejects += st.own_rejects[i];
+	fprintf(stderr, "ioshade: viommu stats: attach %" PRIu64 " detach %" PRIu64
+		" map %" PRIu64 " unmap %" PRIu64 " probe %" PRIu64 " unknown %" PRIu64
+		" ok %" PRIu64 " ownership-rejects %" PRIu64 " host-errors %" PRIu64
+		" faults %" PRIu64 " translations %" PRIu64 "\n",
+		st.requests[VIRTIO_IOMMU_T_ATTACH], st.requests[VIRTIO_IOMMU_T_DETACH],
+		st.requests[VIRTIO_IOMMU_T_MAP], st.requests[VIRTIO_IOMMU_T_UNMAP],
+		st.requests[VIRTIO_IOMMU_T_PROBE], st.requests[0],
+		st.status[VIRTIO_IOMMU_S_OK], rejects, st.host_errors, st.faults, st.translations);
+}
+
+/*
+ * Reverse of setup_devices, in two passes around the viommu: first what the
+ * guest sees (assigned functions stop DMA and interrupts, emulated devices
+ * go), then viommu_destroy, which detaches every host endpoint through its
+ * hiopt_dev, and only then the host handles (VFIO cdev unbind, give the
+ * device back to its driver, simulated devices) and the backends.
+ */
 static void teardown_devices(struct wiring *w)
 {
 	for (unsigned i = w->nr; i-- > 0;) {
@@ -246,13 +276,6 @@ static void teardown_devices(struct wiring *w)
 
 		if (d->assigned)
 			vfio_pci_release(d->assigned);
-		if (d->vfio)
-			vfio_dev_close(d->vfio);
-		if (d->rebound && vfio_bind_release(&d->bind))
-			fprintf(stderr, "ioshade: could not give %s back to its driver '%s'\n",
-				d->bind.bdf, d->bind.orig_driver);
-		if (d->sim_edu)
-			sim_edu_destroy(d->sim_edu);
 		if (d->edu)
 			edu_destroy(d->edu);
 		if (d->rng)
@@ -261,6 +284,17 @@ static void teardown_devices(struct wiring *w)
 			virtio_blk_destroy(d->blk);
 	}
 	viommu_destroy(w->viommu);
+	for (unsigned i = w->nr; i-- > 0;) {
+		struct wired_dev *d = &w->dev[i];
+
+		if (d->vfio)
+			vfio_dev_close(d->vfio);
+		if (d->rebound && vfio_bind_release(&d->bind))
+			fprintf(stderr, "ioshade: could not give %s back to its driver '%s'\n",
+				d->bind.bdf, d->bind.orig_driver);
+		if (d->sim_edu)
+			sim_edu_destroy(d->sim_edu);
+	}
 	if (w->sim)
 		sim_iommu_destroy(w->sim);
 	if (w->ifd)
@@ -371,6 +405,7 @@ static int run_vm(const struct vm_config *cfg)
 	/* A signal during setup is already recorded: machine_run returns at once. */
 	if (!setup_devices(&w, m, cfg))
 		status = machine_run(m);	/* stops the event loop before returning */
+	print_viommu_stats(w.viommu, cfg);
 	teardown_devices(&w);
 	__atomic_store_n(&sigs.vm, NULL, __ATOMIC_RELEASE);
 	machine_destroy(m);

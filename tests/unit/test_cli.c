@@ -207,6 +207,9 @@ static void test_devices_bad(void **state)
 		{ "vfio=00:20.0", "vfio", "00:20.0" },
 		{ "vfio=00:1f.8", "vfio", "00:1f.8" },
 		{ "vfio=0000:00:01.0x", "vfio", "0000:00:01.0x" },
+		{ "vfio=/sys/bus/pci/devices/00:03.0", "vfio", "/sys/bus/pci/devices/00:03.0" },
+		{ "vfio=/dev/vfio/devices/vfio0", "vfio", "/sys/bus/pci/devices/dddd" },
+		{ "vfio=/sys/bus/pci/devices/", "vfio", "/sys/bus/pci/devices/dddd" },
 		{ "virtio-blk", "virtio-blk", "file=PATH" },
 		{ "virtio-blk,iommu=on", "virtio-blk,iommu=on", "file=PATH" },
 		{ "virtio-blk,file=", "file=", "path" },
@@ -252,6 +255,13 @@ static void test_bdf_forms(void **state)
 	assert_int_equal(config_parse_device("vfio=00:02.1,iommu=on", &dev, err, sizeof(err)), 0);
 	assert_string_equal(dev.host_bdf, "0000:00:02.1");
 	assert_int_equal(dev.iommu, CONFIG_ON);
+	/* The sysfs directory of the device, with or without a trailing slash. */
+	assert_int_equal(config_parse_device("vfio=/sys/bus/pci/devices/0000:00:03.0", &dev,
+					     err, sizeof(err)), 0);
+	assert_string_equal(dev.host_bdf, "0000:00:03.0");
+	assert_int_equal(config_parse_device("vfio=/sys/devices/pci0000:00/0000:00:1c.0/0000:02:00.1/,iommu=on",
+					     &dev, err, sizeof(err)), 0);
+	assert_string_equal(dev.host_bdf, "0000:02:00.1");
 	assert_string_equal(config_device_kind_name(CONFIG_DEV_EDU_SIM), "edu-sim");
 }
 

@@ -334,6 +334,69 @@ static int cli(struct vm_config *cfg, char *err, size_t len, const char *first, 
 	return cli_parse(argc, argv, cfg, err, len);
 }
 
+/* Hostile documents: entities, DTDs, deep nesting, duplicates, missing parts.
+ * (libxml2 itself stops the exponential entity case; either refusal is fine.) */
+static void test_hostile(void **state)
+{
+	static const struct { const char *xml, *want; } bad[] = {
+		{ "<?xml version='1.0'?>\n<!DOCTYPE domain [\n<!ENTITY a 'aaaaaaaaaa'>\n"
+		  "<!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'>\n"
+		  "<!ENTITY c '&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;'>]>\n"
+		  "<domain type='kvm'><name>&c;</name><memory>65536</memory>"
+		  "<os><type>hvm</type><kernel>/k</kernel></os></domain>", ":" },
+		{ "<!DOCTYPE domain [<!ENTITY k '/boot/vmlinuz'>]>\n<domain type='kvm'>"
+		  "<memory>65536</memory><os><type>hvm</type><kernel>&k;</kernel></os></domain>",
+		  "DOCTYPE" },
+		{ "<!DOCTYPE domain [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>\n"
+		  "<domain type='kvm'><name>&x;</name><memory>65536</memory>"
+		  "<os><type>hvm</type><kernel>/k</kernel></os></domain>", "DOCTYPE" },
+		{ "<!DOCTYPE domain SYSTEM 'http://example.org/d.dtd'>\n<domain type='kvm'>"
+		  "<memory>65536</memory><os><type>hvm</type><kernel>/k</kernel></os></domain>",
+		  "DOCTYPE" },
+		{ "<domain type='kvm'><memory>65536</memory><memory>131072</memory>"
+		  "<os><type>hvm</type><kernel>/k</kernel></os></domain>", "<memory>" },
+		{ "<domain type='kvm'><memory>65536</memory><os><type>hvm</type>"
+		  "<kernel>/a</kernel><kernel>/b</kernel></os></domain>", "<kernel>" },
+		{ "<domain type='kvm'><name>a</name><name>b</name><memory>65536</memory>"
+		  "<os><type>hvm</type><kernel>/k</kernel></os></domain>", "<name>" },
+		{ "<domain type='kvm'><memory>65536</memory><vcpu>99999999999999999999</vcpu>"
+		  "<os><type>hvm</type><kernel>/k</kernel></os></domain>", "vcpu" },
+		{ "<domain type='kvm'><memory>65536</memory><vcpu>-1</vcpu>"
+		  "<os><type>hvm</type><kernel>/k</kernel></os></domain>", "vcpu" },
+		{ "<domain type='kvm'><os><type>hvm</type><kernel>/k</kernel></os></domain>",
+		  "memory" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct result *r = parse_buf(bad[i].xml);
+
+		if (r->ret != -EINVAL)
+			fail_msg("case %zu: ret %d (err '%s')", i, r->ret, r->err);
+		expect_has(r->err, bad[i].want);
+	}
+}
+
+/* 10 MB of nesting: refused as malformed (libxml2's depth cap), no crash. */
+static void test_deep_nesting(void **state)
+{
+	const size_t depth = 10 * 1024 * 1024 / 7;	/* "<a>" + "</a>" ~ 7 bytes */
+	size_t len = 0;
+	char *xml = malloc(depth * 7 + 64);
+	struct result *r;
+
+	assert_non_null(xml);
+	len += (size_t)sprintf(xml, "<domain type='kvm'>");
+	for (size_t i = 0; i < depth; i++, len += 3)
+		memcpy(xml + len, "<a>", 3);
+	for (size_t i = 0; i < depth; i++, len += 4)
+		memcpy(xml + len, "</a>", 4);
+	len += (size_t)sprintf(xml + len, "</domain>");
+	r = parse_buf(xml);
+	free(xml);
+	assert_int_equal(r->ret, -EINVAL);
+	assert_true(r->err[0] != '\0');
+}
+
 static void test_overrides(void **state)
 {
 	struct vm_config cfg;
@@ -441,6 +504,8 @@ int main(void)
 		cmocka_unit_test(test_every_fixture),
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_bad_units),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_write_refuses_unexpressible),
