@@ -194,6 +194,10 @@ struct iommu_fault_alloc {
 };
 #define IOMMU_FAULT_QUEUE_ALLOC _IO(IOMMUFD_TYPE, IOSHADE_IOMMUFD_CMD_FAULT_QUEUE_ALLOC)
 
+#endif /* local iommufd definitions */
+
+/* The layouts ioshade relies on, checked against whichever definitions are
+ * in use: the system header or the local ones above. */
 _Static_assert(sizeof(struct iommu_destroy) == 8, "iommu_destroy");
 _Static_assert(sizeof(struct iommu_ioas_alloc) == 12, "iommu_ioas_alloc");
 _Static_assert(sizeof(struct iommu_iova_range) == 16, "iommu_iova_range");
@@ -206,9 +210,10 @@ _Static_assert(sizeof(struct iommu_hw_info_vtd) == 24, "iommu_hw_info_vtd");
 _Static_assert(sizeof(struct iommu_hw_info) == 40, "iommu_hw_info");
 _Static_assert(sizeof(struct iommu_hwpt_vtd_s1_invalidate) == 24, "vtd_s1_invalidate");
 _Static_assert(sizeof(struct iommu_hwpt_invalidate) == 32, "iommu_hwpt_invalidate");
+#ifdef IOMMU_FAULT_QUEUE_ALLOC
 _Static_assert(sizeof(struct iommu_hwpt_pgfault) == 40, "iommu_hwpt_pgfault");
 _Static_assert(sizeof(struct iommu_fault_alloc) == 16, "iommu_fault_alloc");
-#endif /* local iommufd definitions */
+#endif
 
 /* VFIO cdev (kernel 6.6+). The macros and structs arrived together. */
 #ifndef VFIO_DEVICE_BIND_IOMMUFD
