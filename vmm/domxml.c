@@ -414,9 +414,11 @@ static xmlDoc *read_doc(struct dx_ctx *c, const char *buf, size_t len, const cha
 	 * loads no external entity or DTD (no XML_PARSE_NOENT/DTDLOAD, and
 	 * NONET), and caps nesting depth unless XML_PARSE_HUGE. */
 	if (doc && (doc->intSubset || doc->extSubset)) {
-		snprintf(c->err, c->errlen, "%s:%ld: <!DOCTYPE> is not accepted: libvirt domain "
+		/* libxml2 keeps no line for the DTD node: name the construct. */
+		snprintf(c->err, c->errlen, "%s: <!DOCTYPE %s> is not accepted: libvirt domain "
 			 "XML has no DTD, and ioshade expands no entities; remove it", c->file,
-			 doc->intSubset ? (long)xmlGetLineNo((xmlNode *)doc->intSubset) : 1L);
+			 doc->intSubset && doc->intSubset->name ?
+			 (const char *)doc->intSubset->name : "");
 		xmlFreeDoc(doc);
 		doc = NULL;
 	}

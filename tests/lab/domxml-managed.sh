@@ -35,7 +35,9 @@ check_given_back() {
 dom=${bdf%%:*} rest=${bdf#*:}
 bus=${rest%%:*} rest=${rest#*:}
 slot=${rest%%.*} fn=${rest#*.}
-xml() {	# xml KERNEL MEMORY-MIB
+xml() {	# xml KERNEL MEMORY-MIB [CMDLINE]
+	cmdline=
+	[ -z "$3" ] || cmdline="<cmdline>$3</cmdline>"
 	cat <<XML
 <domain type='kvm'>
   <name>lab-managed</name>
@@ -44,6 +46,7 @@ xml() {	# xml KERNEL MEMORY-MIB
   <os>
     <type arch='x86_64'>hvm</type>
     <kernel>$1</kernel>
+    $cmdline
   </os>
   <clock offset='utc'/>
   <devices>
@@ -77,7 +80,9 @@ check_given_back run
 # Killed mid-run: a guest that keeps running (the L2 Linux) gets SIGTERM.
 release
 if [ -f guests/bzImage ]; then
-	xml /lab/guests/bzImage 128 >/tmp/managed-kill.xml
+	# No root file system and panic=0: the kernel stops at its panic and
+	# stays there, so only the signal can end the run.
+	xml /lab/guests/bzImage 128 "console=ttyS0 panic=0 quiet" >/tmp/managed-kill.xml
 	bin/ioshade run --domain /tmp/managed-kill.xml </dev/null >/tmp/managed-kill.log 2>&1 &
 	pid=$!
 	n=0

@@ -12,7 +12,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -65,6 +69,43 @@ static void test_memlock_small(void **state)
 
 	/* Whatever the limit, a single page always fits. */
 	assert_int_equal(iommufd_check_memlock(4096, why, sizeof(why)), 0);
+}
+
+/* Child: drop CAP_IPC_LOCK, lower RLIMIT_MEMLOCK to 64 KiB, ask for 1 MiB. */
+static int memlock_child(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+	struct rlimit rl = { 64 << 10, 64 << 10 };
+	char why[512] = "";
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data))
+		return 10;
+	data[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
+	if (syscall(SYS_capset, &hdr, data) || setrlimit(RLIMIT_MEMLOCK, &rl))
+		return 11;
+	if (iommufd_check_memlock(1 << 20, why, sizeof(why)) != -ENOMEM)
+		return 12;
+	/* The message names the limit, what is needed and the ulimit to set. */
+	if (!strstr(why, "RLIMIT_MEMLOCK (65536 bytes)") || !strstr(why, "1048576 bytes") ||
+	    !strstr(why, "ulimit -l 1024") || !strstr(why, "CAP_IPC_LOCK"))
+		return 13;
+	/* And what fits still passes. */
+	return iommufd_check_memlock(32 << 10, why, sizeof(why)) ? 14 : 0;
+}
+
+static void test_memlock_message(void **state)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(memlock_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* ---- with /dev/iommu ---- */
@@ -168,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_open_missing),
 		cmocka_unit_test(test_vtd_decode),
 		cmocka_unit_test(test_memlock_small),
+		cmocka_unit_test(test_memlock_message),
 	};
 	const struct CMUnitTest lab[] = {
 		cmocka_unit_test_setup_teardown(test_map_unmap, lab_setup, lab_teardown),
