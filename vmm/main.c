@@ -98,13 +98,17 @@ static int open_backends(struct wiring *w, const struct vm_config *cfg)
 			return -ENOMEM;
 		}
 		w->ifd_hiopt = iommufd_hiopt(w->ifd);
-		fprintf(stderr, "ioshade: host IOMMU backend: iommufd (/dev/iommu)\n");
+		fprintf(stderr, "ioshade: host IOMMU backend: iommufd (/dev/iommu)%s\n",
+			cfg->iommu_backend == CONFIG_BACKEND_AUTO ?
+			"; auto: /dev/iommu is usable and vfio= devices need it" : "");
 	}
 	if (need_sim) {
 		w->sim = sim_iommu_create(NULL);
 		if (!w->sim)
 			return -errno;
-		fprintf(stderr, "ioshade: host IOMMU backend: sim (simulated host IOMMU)\n");
+		fprintf(stderr, "ioshade: host IOMMU backend: sim (simulated host IOMMU)%s\n",
+			cfg->iommu_backend == CONFIG_BACKEND_AUTO ?
+			"; auto: edu-sim is a simulated device, only the sim can translate it" : "");
 	}
 	return 0;
 }
