@@ -49,7 +49,9 @@ int domxml_write(FILE *out, const struct vm_config *cfg, char *err, size_t errle
 /*
  * The config that domxml_write(cfg) parses back to: the vIOMMU switch
  * resolved the way main.c resolves it, per-device iommu=on folded into the
- * global switch, --device spec strings regenerated, log level reset.
+ * global switch, virtio devices' iommu set explicitly on or off, relative
+ * paths made absolute (libvirt's schema wants absolute ones), --device spec
+ * strings regenerated, log level reset.
  */
 void domxml_normalize(struct vm_config *cfg);
 

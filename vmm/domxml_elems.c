@@ -26,7 +26,7 @@ static char *text(xmlNode *n)
 }
 
 /* Copy the trimmed text of n into dst. */
-static int copy_text(struct dx_ctx *c, xmlNode *n, char *dst, size_t cap, bool trim)
+int dx_copy_text(struct dx_ctx *c, xmlNode *n, char *dst, size_t cap, bool trim)
 {
 	char *t = text(n), *s = t;
 	size_t len;
@@ -76,7 +76,7 @@ int dx_domain(struct dx_ctx *c, xmlNode *n)
 
 int dx_name(struct dx_ctx *c, xmlNode *n)
 {
-	int ret = copy_text(c, n, c->cfg.name, sizeof(c->cfg.name), false);
+	int ret = dx_copy_text(c, n, c->cfg.name, sizeof(c->cfg.name), false);
 
 	if (!ret && (!c->cfg.name[0] || strchr(c->cfg.name, '/')))
 		ret = dx_error(c, n, "'%s' is not a valid name (empty, or contains '/')",
@@ -89,7 +89,7 @@ int dx_uuid(struct dx_ctx *c, xmlNode *n)
 {
 	char buf[64], hex[32];
 	unsigned digits = 0, pos = 0;
-	int ret = copy_text(c, n, buf, sizeof(buf), true);
+	int ret = dx_copy_text(c, n, buf, sizeof(buf), true);
 
 	if (ret)
 		return ret;
@@ -148,7 +148,7 @@ int dx_scale(const char *value, const char *unit, uint64_t def_scale, uint64_t *
 static int memory_value(struct dx_ctx *c, xmlNode *n, uint64_t *bytes)
 {
 	char *unit = attr(n, "unit"), val[64];
-	int ret = copy_text(c, n, val, sizeof(val), true);
+	int ret = dx_copy_text(c, n, val, sizeof(val), true);
 
 	if (!ret) {
 		ret = dx_scale(val, unit, 1024, bytes);
@@ -192,7 +192,7 @@ int dx_vcpu(struct dx_ctx *c, xmlNode *n)
 	char *placement = attr(n, "placement"), *current = attr(n, "current"), val[32];
 	char *cpuset = attr(n, "cpuset");
 	unsigned long long v = 0, cur = 0;
-	int ret = copy_text(c, n, val, sizeof(val), true);
+	int ret = dx_copy_text(c, n, val, sizeof(val), true);
 
 	if (!ret && parse_uint(val, 10, CONFIG_CPUS_MAX, &v))
 		ret = dx_error(c, n, "'%s' is not a vCPU count in 1..%d", val, CONFIG_CPUS_MAX);
@@ -217,7 +217,7 @@ int dx_vcpu(struct dx_ctx *c, xmlNode *n)
 int dx_os_type(struct dx_ctx *c, xmlNode *n)
 {
 	char *arch = attr(n, "arch"), *machine = attr(n, "machine"), val[16];
-	int ret = copy_text(c, n, val, sizeof(val), true);
+	int ret = dx_copy_text(c, n, val, sizeof(val), true);
 
 	if (!ret && strcmp(val, "hvm"))
 		ret = dx_error(c, n, "'%s' guests are not supported (only hvm)", val);
@@ -233,7 +233,7 @@ int dx_os_type(struct dx_ctx *c, xmlNode *n)
 
 int dx_kernel(struct dx_ctx *c, xmlNode *n)
 {
-	int ret = copy_text(c, n, c->cfg.kernel, sizeof(c->cfg.kernel), true);
+	int ret = dx_copy_text(c, n, c->cfg.kernel, sizeof(c->cfg.kernel), true);
 
 	if (!ret && !c->cfg.kernel[0])
 		ret = dx_error(c, n, "empty kernel path");
@@ -242,12 +242,12 @@ int dx_kernel(struct dx_ctx *c, xmlNode *n)
 
 int dx_initrd(struct dx_ctx *c, xmlNode *n)
 {
-	return copy_text(c, n, c->cfg.initrd, sizeof(c->cfg.initrd), true);
+	return dx_copy_text(c, n, c->cfg.initrd, sizeof(c->cfg.initrd), true);
 }
 
 int dx_cmdline(struct dx_ctx *c, xmlNode *n)
 {
-	return copy_text(c, n, c->cfg.cmdline, sizeof(c->cfg.cmdline), false);
+	return dx_copy_text(c, n, c->cfg.cmdline, sizeof(c->cfg.cmdline), false);
 }
 
 int dx_iommufd(struct dx_ctx *c, xmlNode *n)
@@ -321,26 +321,17 @@ int dx_iommu_granule(struct dx_ctx *c, xmlNode *n)
 int dx_hostdev_enter(struct dx_ctx *c, xmlNode *n)
 {
 	char *managed = attr(n, "managed");
-	int ret = 0;
+	int ret = dx_device_begin(c, n, CONFIG_DEV_VFIO);
 
-	if (c->cfg.nr_devices == CONFIG_MAX_DEVICES) {
-		ret = dx_error(c, n, "too many devices (at most %d)", CONFIG_MAX_DEVICES);
-		goto out;
-	}
-	if (managed && strcmp(managed, "yes") && strcmp(managed, "no")) {
+	if (!ret && managed && strcmp(managed, "yes") && strcmp(managed, "no"))
 		ret = dx_error(c, n, "managed='%s' must be 'yes' or 'no'", managed);
-		goto out;
+	if (!ret) {
+		/* Assigned devices always sit behind the viommu: the global switch. */
+		c->dev->iommu = CONFIG_AUTO;
+		c->dev->managed = managed && !strcmp(managed, "yes");
+		if (!c->first_hostdev_line)
+			c->first_hostdev_line = c->dev_line;
 	}
-	c->dev = &c->cfg.devices[c->cfg.nr_devices];
-	memset(c->dev, 0, sizeof(*c->dev));
-	c->dev->kind = CONFIG_DEV_VFIO;
-	c->dev->iommu = CONFIG_AUTO;
-	c->dev->managed = managed && !strcmp(managed, "yes");
-	c->dev_line = xmlGetLineNo(n);
-	c->dev_has_addr = false;
-	if (!c->first_hostdev_line)
-		c->first_hostdev_line = c->dev_line;
-out:
 	xmlFree(managed);
 	return ret;
 }
@@ -365,7 +356,7 @@ int dx_hostdev_address(struct dx_ctx *c, xmlNode *n)
 		return ret;
 	snprintf(c->dev->host_bdf, sizeof(c->dev->host_bdf), "%04llx:%02llx:%02llx.%llu",
 		 v[0], v[1], v[2], v[3]);
-	c->dev_has_addr = true;
+	c->dev_has_source = true;
 	return 0;
 }
 
@@ -390,14 +381,12 @@ int dx_hostdev_leave(struct dx_ctx *c, xmlNode *n)
 {
 	struct config_device *d = c->dev;
 
-	c->dev = NULL;
-	if (!c->dev_has_addr)
+	if (!c->dev_has_source)
 		return dx_error(c, n, "no <source><address domain= bus= slot= function=/>");
 	for (unsigned i = 0; i < c->cfg.nr_devices; i++)
 		if (!strcmp(c->cfg.devices[i].host_bdf, d->host_bdf))
 			return dx_error(c, n, "host device %s is assigned twice", d->host_bdf);
-	snprintf(d->spec, sizeof(d->spec), "vfio=%s", d->host_bdf);
-	c->cfg.nr_devices++;
+	dx_device_commit(c);
 	return 0;
 }
 
@@ -493,5 +482,9 @@ int dx_finish(struct dx_ctx *c, xmlNode *root)
 		dx_note(c->opts, "%s:%ld: <hostdev>: no <iommu model='virtio'/>: ioshade puts "
 			"assigned devices behind its virtio-iommu anyway", c->file,
 			c->first_hostdev_line);
+	else if (c->first_iommu_on_line && !c->has_iommu)
+		dx_note(c->opts, "%s:%ld: <%s>: iommu='on' but no <iommu model='virtio'/>: "
+			"ioshade adds its virtio-iommu and puts the device behind it", c->file,
+			c->first_iommu_on_line, c->first_iommu_on_elem);
 	return 0;
 }

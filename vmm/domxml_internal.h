@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Shared between the domain XML parser (domxml.c), its element handlers
- * (domxml_elems.c), schema validation (domxml_schema.c) and the writer
- * (domxml_write.c). Not for other modules: it exposes libxml2 types.
+ * (domxml_elems.c, domxml_devices.c), schema validation (domxml_schema.c)
+ * and the writer (domxml_write.c). Not for other modules: it exposes
+ * libxml2 types.
  */
 #ifndef IOSHADE_VMM_DOMXML_INTERNAL_H
 #define IOSHADE_VMM_DOMXML_INTERNAL_H
@@ -36,9 +37,12 @@ struct dx_ctx {
 	bool has_memory;
 	uint64_t current_memory;	/* <currentMemory>, 0 when absent */
 	long current_line;
-	struct config_device *dev;	/* <hostdev> being parsed */
+	struct config_device *dev;	/* <hostdev>/<rng>/<disk> being parsed */
 	long dev_line;
-	bool dev_has_addr;
+	bool dev_has_source;		/* <source><address>, <backend>, <source file> */
+	bool dev_has_target;		/* <disk><target> */
+	long first_iommu_on_line;	/* first <driver iommu='on'> device, 0: none */
+	const char *first_iommu_on_elem;
 	struct dx_chr chr;		/* the merged serial console */
 	struct dx_chr cur;		/* <serial>/<console> being parsed */
 };
@@ -100,6 +104,30 @@ int dx_chr_source(struct dx_ctx *c, xmlNode *n);
 int dx_chr_target(struct dx_ctx *c, xmlNode *n);
 /* After the walk: checks that span elements. */
 int dx_finish(struct dx_ctx *c, xmlNode *root);
+/* The text of n (trimmed when trim) into dst: 0, or -EINVAL naming n when
+ * it does not fit in cap bytes. */
+int dx_copy_text(struct dx_ctx *c, xmlNode *n, char *dst, size_t cap, bool trim);
+
+/* Emulated device handlers (domxml_devices.c). */
+int dx_rng_enter(struct dx_ctx *c, xmlNode *n);
+int dx_rng_leave(struct dx_ctx *c, xmlNode *n);
+int dx_rng_backend(struct dx_ctx *c, xmlNode *n);
+int dx_rng_driver(struct dx_ctx *c, xmlNode *n);
+int dx_disk_enter(struct dx_ctx *c, xmlNode *n);
+int dx_disk_leave(struct dx_ctx *c, xmlNode *n);
+int dx_disk_source(struct dx_ctx *c, xmlNode *n);
+int dx_disk_driver(struct dx_ctx *c, xmlNode *n);
+int dx_disk_target(struct dx_ctx *c, xmlNode *n);
+int dx_disk_readonly(struct dx_ctx *c, xmlNode *n);
+
+/* A new cfg.devices[] entry of that kind in c->dev (zeroed, iommu off as in
+ * libvirt), or -EINVAL naming n when the device table is full. */
+int dx_device_begin(struct dx_ctx *c, xmlNode *n, enum config_device_kind kind);
+/* Append c->dev to cfg.devices[] with its --device spec. */
+void dx_device_commit(struct dx_ctx *c);
+/* Regenerate d->spec as the --device argument that gives d (whole buffer
+ * rewritten, so configs compare with memcmp). */
+void dx_device_spec(struct config_device *d);
 
 /* libvirt's scaled integers: value * unit, unit as in libvirt (KB = 1000,
  * k/KiB = 1024, ...), def_scale when unit is absent. 0 or -EINVAL/-ERANGE. */

@@ -1,18 +1,73 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * vm_config -> libvirt domain XML (`ioshade domxml --from-args run ...`).
- * Builds the tree with libxml2 so text and attributes are escaped, and
- * refuses configurations that libvirt's format cannot carry.
+ * Builds the tree with libxml2 so text and attributes are escaped, writes
+ * the normalized config (absolute paths, each virtio device's iommu= said
+ * outright), and refuses configurations that libvirt's format cannot carry.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libxml/tree.h>
 
 #include "vmm/domxml_internal.h"
+
+/* <target dev='vda'>..: one letter per disk. */
+_Static_assert(CONFIG_MAX_DEVICES <= 26, "disk names vda..vdz");
+
+/*
+ * libvirt's schema wants absolute paths; ioshade run opens a relative one
+ * from the current directory, so that is what it stands for. 0, or
+ * -ENAMETOOLONG (more than cap - 1 bytes) or getcwd's -errno.
+ */
+static int absolute_path(const char *path, char *out, size_t cap)
+{
+	char cwd[CONFIG_PATH_MAX];
+	int n;
+
+	if (path[0] == '/') {
+		n = snprintf(out, cap, "%s", path);
+	} else {
+		if (!getcwd(cwd, sizeof(cwd)))
+			return -errno;
+		while (!strncmp(path, "./", 2))
+			path += 2;
+		n = snprintf(out, cap, "%s/%s", strcmp(cwd, "/") ? cwd : "", path);
+	}
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+/* In place, the whole buffer rewritten (configs compare with memcmp); a path
+ * that cannot be made absolute stays (expressible() refuses it). */
+static void make_absolute(char *path, size_t cap)
+{
+	char abs[CONFIG_PATH_MAX];
+
+	if (!path[0] || path[0] == '/' || cap > sizeof(abs) || absolute_path(path, abs, cap))
+		return;
+	memset(path, 0, cap);
+	memcpy(path, abs, strlen(abs) + 1);
+}
+
+/* As the XML says it: an assigned device follows the global switch; a virtio
+ * device carries its own iommu='on|off'. */
+static void normalize_device(struct config_device *d, bool viommu_on)
+{
+	if (d->kind == CONFIG_DEV_VFIO) {
+		if (d->iommu == CONFIG_ON)
+			d->iommu = CONFIG_AUTO;
+	} else {
+		d->iommu = viommu_on && d->iommu != CONFIG_OFF ? CONFIG_ON : CONFIG_OFF;
+	}
+	if (d->kind == CONFIG_DEV_VIRTIO_BLK)
+		make_absolute(d->path, sizeof(d->path));
+	dx_device_spec(d);
+}
 
 void domxml_normalize(struct vm_config *cfg)
 {
@@ -20,41 +75,68 @@ void domxml_normalize(struct vm_config *cfg)
 
 	cfg->viommu = on ? CONFIG_ON : CONFIG_AUTO;
 	cfg->log_level = CONFIG_LOG_WARN;
-	for (unsigned i = 0; i < cfg->nr_devices; i++) {
-		struct config_device *d = &cfg->devices[i];
+	make_absolute(cfg->kernel, sizeof(cfg->kernel));
+	make_absolute(cfg->initrd, sizeof(cfg->initrd));
+	if (cfg->serial == CONFIG_SERIAL_FILE)
+		make_absolute(cfg->serial_path, sizeof(cfg->serial_path));
+	for (unsigned i = 0; i < cfg->nr_devices; i++)
+		normalize_device(&cfg->devices[i], on);
+}
 
-		if (d->iommu == CONFIG_ON)
-			d->iommu = CONFIG_AUTO;
-		char spec[sizeof(d->spec)] = "";
+/* what: the option as it precedes the path, e.g. "--kernel ". */
+static int check_path(const char *what, const char *path, size_t cap, char *err,
+		      size_t errlen)
+{
+	char abs[CONFIG_PATH_MAX];
+	int ret = path[0] ? absolute_path(path, abs, cap < sizeof(abs) ? cap : sizeof(abs)) : 0;
 
-		snprintf(spec, sizeof(spec), "vfio=%s", d->host_bdf);
-		memcpy(d->spec, spec, sizeof(spec));
+	if (ret == -ENAMETOOLONG)
+		snprintf(err, errlen, "domxml: %s'%s': libvirt needs an absolute path, and it "
+			 "would be longer than %zu bytes", what, path, cap - 1);
+	else if (ret)
+		snprintf(err, errlen, "domxml: %s'%s': libvirt needs an absolute path, and the "
+			 "current directory is unknown: %s", what, path, strerror(-ret));
+	return ret ? -EINVAL : 0;
+}
+
+static int check_device(const struct config_device *d, bool viommu_on, char *err,
+			size_t errlen)
+{
+	if (d->kind == CONFIG_DEV_EDU || d->kind == CONFIG_DEV_EDU_SIM) {
+		snprintf(err, errlen, "domxml: --device %s has no libvirt XML equivalent "
+			 "(only vfio=BDF becomes a <hostdev>)", d->spec);
+		return -EINVAL;
 	}
+	if (d->kind == CONFIG_DEV_VFIO && (d->iommu == CONFIG_OFF || !viommu_on)) {
+		snprintf(err, errlen, "domxml: --device %s: a device outside the "
+			 "virtio-iommu has no libvirt XML equivalent", d->spec);
+		return -EINVAL;
+	}
+	if (d->kind == CONFIG_DEV_VIRTIO_BLK)
+		return check_path("--device virtio-blk,file=", d->path, sizeof(d->path), err,
+				  errlen);
+	return 0;
 }
 
 static int expressible(const struct vm_config *cfg, char *err, size_t errlen)
 {
 	bool on = config_viommu_enabled(cfg);
+	int ret = 0;
 
 	if (cfg->iommu_backend == CONFIG_BACKEND_SIM) {
 		snprintf(err, errlen, "domxml: --iommu-backend sim has no libvirt XML equivalent");
 		return -EINVAL;
 	}
-	for (unsigned i = 0; i < cfg->nr_devices; i++) {
-		const struct config_device *d = &cfg->devices[i];
-
-		if (d->kind != CONFIG_DEV_VFIO) {
-			snprintf(err, errlen, "domxml: --device %s has no libvirt XML equivalent "
-				 "(only vfio=BDF becomes a <hostdev>)", d->spec);
-			return -EINVAL;
-		}
-		if (d->iommu == CONFIG_OFF || !on) {
-			snprintf(err, errlen, "domxml: --device %s: a device outside the "
-				 "virtio-iommu has no libvirt XML equivalent", d->spec);
-			return -EINVAL;
-		}
-	}
-	return 0;
+	for (unsigned i = 0; !ret && i < cfg->nr_devices; i++)
+		ret = check_device(&cfg->devices[i], on, err, errlen);
+	if (!ret)
+		ret = check_path("--kernel ", cfg->kernel, sizeof(cfg->kernel), err, errlen);
+	if (!ret)
+		ret = check_path("--initrd ", cfg->initrd, sizeof(cfg->initrd), err, errlen);
+	if (!ret && cfg->serial == CONFIG_SERIAL_FILE)
+		ret = check_path("--serial ", cfg->serial_path, sizeof(cfg->serial_path), err,
+				 errlen);
+	return ret;
 }
 
 static xmlNode *child(xmlNode *parent, const char *name, const char *content)
@@ -119,6 +201,56 @@ static void write_hostdev(xmlNode *devs, const struct config_device *d)
 	prop(a, "function", "0x%x", fn);
 }
 
+/* Normalized: iommu is on (behind the virtio-iommu) or off (bypassing it). */
+static void write_virtio_driver(xmlNode *drv, const struct config_device *d)
+{
+	prop(drv, "iommu", "%s", d->iommu == CONFIG_ON ? "on" : "off");
+}
+
+static void write_rng(xmlNode *devs, const struct config_device *d)
+{
+	xmlNode *r = child(devs, "rng", NULL);
+
+	prop(r, "model", "virtio");
+	prop(child(r, "backend", "/dev/urandom"), "model", "random");
+	write_virtio_driver(child(r, "driver", NULL), d);
+}
+
+static void write_disk(xmlNode *devs, const struct config_device *d, unsigned index)
+{
+	xmlNode *k = child(devs, "disk", NULL), *drv, *t;
+
+	prop(k, "type", "file");
+	prop(k, "device", "disk");
+	drv = child(k, "driver", NULL);
+	prop(drv, "name", "qemu");
+	prop(drv, "type", "raw");
+	write_virtio_driver(drv, d);
+	xmlNewProp(child(k, "source", NULL), BAD_CAST "file", BAD_CAST d->path);
+	t = child(k, "target", NULL);
+	prop(t, "dev", "vd%c", 'a' + index);
+	prop(t, "bus", "virtio");
+	if (d->read_only)
+		child(k, "readonly", NULL);
+}
+
+/* In cfg order, which is the order they parse back in. */
+static void write_devices(xmlNode *devs, const struct vm_config *cfg)
+{
+	unsigned disks = 0;
+
+	for (unsigned i = 0; i < cfg->nr_devices; i++) {
+		const struct config_device *d = &cfg->devices[i];
+
+		if (d->kind == CONFIG_DEV_VFIO)
+			write_hostdev(devs, d);
+		else if (d->kind == CONFIG_DEV_VIRTIO_RNG)
+			write_rng(devs, d);
+		else
+			write_disk(devs, d, disks++);
+	}
+}
+
 static void write_iommu(xmlNode *devs, const struct vm_config *cfg)
 {
 	xmlNode *iommu = child(devs, "iommu", NULL), *drv;
@@ -157,8 +289,7 @@ static xmlDoc *build(const struct vm_config *cfg)
 		prop(child(root, "iommufd", NULL), "enabled", "yes");
 	devs = child(root, "devices", NULL);
 	write_serial(devs, cfg);
-	for (unsigned i = 0; i < cfg->nr_devices; i++)
-		write_hostdev(devs, &cfg->devices[i]);
+	write_devices(devs, cfg);
 	if (config_viommu_enabled(cfg))
 		write_iommu(devs, cfg);
 	return doc;
@@ -166,16 +297,26 @@ static xmlDoc *build(const struct vm_config *cfg)
 
 int domxml_write(FILE *out, const struct vm_config *cfg, char *err, size_t errlen)
 {
+	struct vm_config *norm;
 	xmlDoc *doc;
 	int ret = expressible(cfg, err, errlen);
 
 	if (ret)
 		return ret;
-	doc = build(cfg);
+	norm = malloc(sizeof(*norm));
+	if (!norm) {
+		snprintf(err, errlen, "domxml: out of memory");
+		return -ENOMEM;
+	}
+	*norm = *cfg;
+	/* What the XML will say, so build() writes what parses back. */
+	domxml_normalize(norm);
+	doc = build(norm);
 	if (xmlDocFormatDump(out, doc, 1) < 0) {
 		snprintf(err, errlen, "domxml: cannot write the XML: %s", strerror(errno));
 		ret = -EIO;
 	}
 	xmlFreeDoc(doc);
+	free(norm);
 	return ret;
 }

@@ -2,12 +2,15 @@
 /*
  * libvirt domain XML: the fixtures in tests/domxml/ (written for ioshade and
  * produced by virt-install) parse field by field into the expected config or
- * fail naming element and line; every unit; command-line overrides; and the
+ * fail naming element and line; every unit; the emulated devices (<rng>,
+ * <disk>) and each of their refusals; command-line overrides; and the
  * writer's output parses back to the same config (and validates, if the
  * libvirt schema is installed).
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -180,6 +183,182 @@ static void test_virt_install_kvm(void **state)
 	expect_has(r->warnings, "<controller>: ignored");
 }
 
+static void check_emulated(struct result *r)
+{
+	const struct config_device *d = r->cfg.devices;
+
+	assert_int_equal(r->ret, 0);
+	assert_int_equal(r->cfg.viommu, CONFIG_ON);
+	assert_int_equal(r->cfg.nr_devices, 6);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(d[i].kind, CONFIG_DEV_VIRTIO_RNG);
+	/* <driver iommu='on'/> puts a device behind the virtio-iommu; without it
+	 * the device bypasses the IOMMU, as libvirt's default says */
+	assert_int_equal(d[0].iommu, CONFIG_ON);
+	assert_string_equal(d[0].spec, "virtio-rng,iommu=on");
+	assert_int_equal(d[1].iommu, CONFIG_OFF);
+	assert_int_equal(d[2].iommu, CONFIG_OFF);
+	assert_string_equal(d[2].spec, "virtio-rng,iommu=off");
+	for (int i = 3; i < 6; i++)
+		assert_int_equal(d[i].kind, CONFIG_DEV_VIRTIO_BLK);
+	assert_string_equal(d[3].path, "/var/lib/ioshade/root.img");
+	assert_false(d[3].read_only);
+	assert_int_equal(d[3].iommu, CONFIG_ON);
+	assert_string_equal(d[3].spec, "virtio-blk,file=/var/lib/ioshade/root.img,iommu=on");
+	assert_string_equal(d[4].path, "/var/lib/ioshade/data.img");
+	assert_true(d[4].read_only);
+	assert_int_equal(d[4].iommu, CONFIG_OFF);
+	assert_string_equal(d[4].spec,
+			    "virtio-blk,file=/var/lib/ioshade/data.img,readonly=on,iommu=off");
+	assert_string_equal(d[5].path, "/var/lib/ioshade/ro.img");
+	assert_true(d[5].read_only);
+	assert_int_equal(d[5].iommu, CONFIG_OFF);
+	/* rate and address of the rng; cache, io, discard, serial, boot and
+	 * address of the first disk; cache='writeback' and discard='ignore' are
+	 * what ioshade does anyway */
+	assert_int_equal(r->nr_warnings, 8);
+	expect_has(r->warnings, ":14: <rate>: ignored");
+	expect_has(r->warnings, ":16: <address>: ignored");
+	expect_has(r->warnings, ":26: <driver>: cache='none' ignored");
+	expect_has(r->warnings, ":26: <driver>: io='native' ignored");
+	expect_has(r->warnings, ":26: <driver>: discard='unmap' ignored");
+	expect_has(r->warnings, ":29: <serial>: ignored");
+	expect_has(r->warnings, ":30: <boot>: ignored");
+	expect_has(r->warnings, ":32: <address>: ignored");
+}
+
+static void test_emulated(void **state)
+{
+	check_emulated(parse_with("emulated.xml", SKIP_SCHEMA));
+}
+
+static void test_emulated_with_schema(void **state)
+{
+	if (!have_schema())
+		skip();
+	check_emulated(parse_with("emulated.xml", NULL));
+}
+
+/* The device on line 5. */
+static struct result *parse_device(const char *dev)
+{
+	static const char fmt[] =
+		"<domain type='kvm'>\n<memory>65536</memory>\n"
+		"<os><type>hvm</type><kernel>/k</kernel></os>\n<devices>\n%s\n</devices></domain>\n";
+	static char xml[8192];
+
+	if (snprintf(xml, sizeof(xml), fmt, dev) >= (int)sizeof(xml))
+		fail_msg("device XML too long");
+	return parse_buf(xml);
+}
+
+#define SRC "<source file='/d.img'/>"
+#define TGT "<target dev='vda' bus='virtio'/>"
+#define RNG(inner) "<rng model='virtio'><backend model='random'/>" inner "</rng>"
+
+/* Each refusal names the element, its line and why. */
+static void test_emulated_rejections(void **state)
+{
+	static const struct { const char *dev, *where, *why; } bad[] = {
+		{ "<disk device='floppy'>" SRC TGT "</disk>", "<disk>", "device='floppy'" },
+		{ "<disk device='lun'>" SRC TGT "</disk>", "<disk>", "device='lun'" },
+		{ "<disk type='network'><source protocol='nbd' name='x'/>" TGT "</disk>", "<disk>",
+		  "type='network' is not supported" },
+		{ "<disk type='volume'><source pool='p' volume='v'/>" TGT "</disk>", "<disk>",
+		  "type='volume'" },
+		{ "<disk type='dir'><source dir='/srv'/>" TGT "</disk>", "<disk>", "type='dir'" },
+		{ "<disk model='usb-storage'>" SRC TGT "</disk>", "<disk>", "model='usb-storage'" },
+		{ "<disk>" SRC "<target dev='hda' bus='ide'/></disk>", "<target>", "bus='ide'" },
+		{ "<disk>" SRC "<target dev='sda' bus='scsi'/></disk>", "<target>", "bus='scsi'" },
+		{ "<disk>" SRC "<target dev='sda'/></disk>", "<target>", "dev='sda' without bus=" },
+		{ "<disk><driver name='qemu' type='vmdk'/>" SRC TGT "</disk>", "<driver>",
+		  "type='vmdk' is not supported: ioshade reads the image as raw" },
+		{ "<disk><driver name='tap'/>" SRC TGT "</disk>", "<driver>", "name='tap'" },
+		{ "<disk><driver iommu='auto'/>" SRC TGT "</disk>", "<driver>",
+		  "iommu='auto' must be 'on' or 'off'" },
+		{ "<disk><driver queues='4'/>" SRC TGT "</disk>", "<driver>", "attribute 'queues'" },
+		{ "<disk><source/>" TGT "</disk>", "<source>", "no file=" },
+		{ "<disk><source dev='/dev/sdb'/>" TGT "</disk>", "<source>", "attribute 'dev'" },
+		{ "<disk>" SRC SRC TGT "</disk>", "<source>", "more than once" },
+		{ "<disk>" SRC "</disk>", "<disk>", "no <target" },
+		{ "<disk>" TGT "</disk>", "<disk>", "no <source file=" },
+		{ "<disk>" SRC TGT "<transient/></disk>", "<transient>", "guest's writes" },
+		{ "<disk>" SRC TGT "<iotune><total_bytes_sec>1</total_bytes_sec></iotune></disk>",
+		  "<iotune>", "I/O limits" },
+		{ "<disk>" SRC TGT "<encryption format='luks'/></disk>", "<encryption>", "ciphertext" },
+		{ "<rng model='virtio'/>", "<rng>", "no <backend" },
+		{ "<rng model='virtio'><backend model='random'>/tmp/seed</backend></rng>", "<backend>",
+		  "getrandom(2)" },
+		{ "<rng model='virtio'><backend model='egd' type='pty'/></rng>", "<backend>", "EGD" },
+		{ "<rng model='virtio-transitional'><backend model='random'/></rng>", "<rng>",
+		  "virtio 1.x" },
+		{ RNG("<driver packed='on'/>"), "<driver>", "attribute 'packed'" },
+		{ RNG("<driver iommu='yes'/>"), "<driver>", "iommu='yes'" },
+		{ RNG("<backend model='builtin'/>"), "<backend>", "more than once" },
+	};
+	char where[64];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct result *r = parse_device(bad[i].dev);
+
+		if (r->ret != -EINVAL)
+			fail_msg("case %zu: ret %d (err '%s')", i, r->ret, r->err);
+		snprintf(where, sizeof(where), "buf.xml:5: %s:", bad[i].where);
+		expect_has(r->err, where);
+		expect_has(r->err, bad[i].why);
+	}
+}
+
+/* dev->path holds 127 bytes; the 17th device does not fit. */
+static void test_emulated_limits(void **state)
+{
+	char dev[8192], path[130];
+	size_t len = 0;
+	struct result *r;
+
+	memset(path, 'a', sizeof(path));
+	path[0] = '/';
+	path[127] = '\0';
+	snprintf(dev, sizeof(dev), "<disk><source file='%s'/>" TGT "</disk>", path);
+	r = parse_device(dev);
+	assert_int_equal(r->ret, 0);
+	assert_string_equal(r->cfg.devices[0].path, path);
+	assert_int_equal(strlen(r->cfg.devices[0].spec), CONFIG_DEVSPEC_MAX - 1);
+	expect_has(r->cfg.devices[0].spec, "...");	/* cut, and says so */
+	path[127] = 'a';
+	path[128] = '\0';
+	snprintf(dev, sizeof(dev), "<disk><source file='%s'/>" TGT "</disk>", path);
+	r = parse_device(dev);
+	assert_int_equal(r->ret, -EINVAL);
+	expect_has(r->err, "buf.xml:5: <source>:");
+	expect_has(r->err, "longer than 127 bytes");
+
+	for (int i = 0; i <= CONFIG_MAX_DEVICES; i++)
+		len += (size_t)snprintf(dev + len, sizeof(dev) - len, "%s", RNG(""));
+	r = parse_device(dev);
+	assert_int_equal(r->ret, -EINVAL);
+	expect_has(r->err, "too many devices");
+}
+
+/* iommu='on' without an <iommu>: ioshade adds its virtio-iommu, and says so. */
+static void test_emulated_iommu_note(void **state)
+{
+	struct result *r = parse_device(RNG("<driver iommu='on'/>"));
+
+	assert_int_equal(r->ret, 0);
+	assert_int_equal(r->cfg.viommu, CONFIG_AUTO);
+	assert_true(config_viommu_enabled(&r->cfg));
+	assert_int_equal(r->nr_warnings, 1);
+	expect_has(r->warnings, "buf.xml:5: <rng>: iommu='on' but no <iommu model='virtio'/>");
+
+	/* libvirt's default bypasses the IOMMU: no virtio-iommu, nothing to say */
+	r = parse_device("<disk><source file='/d.img'/><target dev='vda'/></disk>");
+	assert_int_equal(r->ret, 0);
+	assert_int_equal(r->cfg.devices[0].iommu, CONFIG_OFF);
+	assert_false(config_viommu_enabled(&r->cfg));
+	assert_int_equal(r->nr_warnings, 0);
+}
+
 struct rejection {
 	const char *file;
 	const char *where;	/* ":line: <element>:" */
@@ -188,7 +367,16 @@ struct rejection {
 
 static const struct rejection rejections[] = {
 	{ "virt-install-test-driver.xml", ":2: <domain>:", "type='test'" },
+	{ "reject_disk.xml", ":10: <disk>:", "device='cdrom'" },
 	{ "reject_disk.xml", ":10: <disk>:", "virtio-blk" },
+	{ "reject_disk_qcow2.xml", ":10: <driver>:", "type='qcow2' is not supported: ioshade "
+	  "reads the image as raw" },
+	{ "reject_disk_block.xml", ":10: <disk>:", "type='block' is not supported" },
+	{ "reject_disk_sata.xml", ":10: <target>:", "bus='sata' is not supported" },
+	{ "reject_disk_no_source.xml", ":10: <disk>:", "no <source file=" },
+	{ "reject_rng_egd.xml", ":10: <backend>:", "no EGD (entropy gathering daemon) backend" },
+	{ "reject_rng_hwrng.xml", ":10: <backend>:", "'/dev/hwrng' is not supported" },
+	{ "reject_rng_transitional.xml", ":10: <rng>:", "virtio 1.x" },
 	{ "reject_interface.xml", ":10: <interface>:", "no network devices" },
 	{ "reject_hostdev_usb.xml", ":10: <hostdev>:", "type='pci'" },
 	{ "reject_hostdev_managed_bad_driver.xml", ":10: <driver>:", "name='kvm'" },
@@ -467,6 +655,89 @@ static void test_roundtrip(void **state)
 		  "vfio=0001:02:03.4,iommu=on", "--iommu-backend", "iommufd", "--serial", "none",
 		  NULL);
 	roundtrip(schema, "--kernel", "/k", "--viommu", "--log-level", "debug", NULL);
+	roundtrip(schema, "--kernel", "/k", "--device", "virtio-rng", "--device",
+		  "virtio-blk,file=/tmp/d.img,readonly=on", NULL);
+	/* relative paths become absolute; devices keep their order; disks vda.. */
+	roundtrip(schema, "--kernel", "k", "--initrd", "./i", "--serial", "s.log", "--device",
+		  "virtio-blk,file=d.img", "--device", "vfio=01:00.0", "--device",
+		  "virtio-rng,iommu=off", "--device", "virtio-blk,file=/e.img,iommu=on",
+		  "--device", "virtio-blk,file=/f.img,readonly=on,iommu=off", NULL);
+	/* no virtio-iommu at all: every virtio device bypasses it */
+	roundtrip(schema, "--kernel", "/k", "--no-viommu", "--device", "virtio-rng",
+		  "--device", "virtio-blk,file=/d.img", NULL);
+	roundtrip(schema, "--kernel", "/k", "--device", "virtio-rng,iommu=off", NULL);
+	roundtrip(schema, "--kernel", "/k", "--viommu", "--device", "virtio-rng,iommu=off", NULL);
+}
+
+/* domxml --from-args run for args, into a malloc'd string. */
+static char *write_args(int argc, char *argv[])
+{
+	struct vm_config cfg;
+	char err[512] = "", *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (cli_parse(argc, argv, &cfg, err, sizeof(err)) != CLI_DOMXML)
+		fail_msg("%s", err);
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	if (domxml_write(f, &cfg, err, sizeof(err)))
+		fail_msg("%s", err);
+	fclose(f);
+	return buf;
+}
+
+static char *write_emulated(void)
+{
+	char *argv[] = { "ioshade", "domxml", "--from-args", "run", "--kernel", "k",
+			 "--device", "virtio-rng", "--device",
+			 "virtio-blk,file=/tmp/d.img,readonly=on", "--device",
+			 "virtio-blk,file=e.img,iommu=off" };
+
+	return write_args(sizeof(argv) / sizeof(argv[0]), argv);
+}
+
+/* libvirt's spelling of each device, the iommu= each one has, absolute paths. */
+static void test_write_emulated(void **state)
+{
+	char *xml = write_emulated(), cwd[PATH_MAX], want[PATH_MAX + 64];
+
+	expect_has(xml, "<rng model=\"virtio\">");
+	expect_has(xml, "<backend model=\"random\">/dev/urandom</backend>");
+	expect_has(xml, "<driver iommu=\"on\"/>");
+	expect_has(xml, "<disk type=\"file\" device=\"disk\">");
+	expect_has(xml, "<driver name=\"qemu\" type=\"raw\" iommu=\"on\"/>");
+	expect_has(xml, "<source file=\"/tmp/d.img\"/>");
+	expect_has(xml, "<target dev=\"vda\" bus=\"virtio\"/>\n      <readonly/>");
+	expect_has(xml, "<driver name=\"qemu\" type=\"raw\" iommu=\"off\"/>");
+	expect_has(xml, "<target dev=\"vdb\" bus=\"virtio\"/>\n    </disk>");
+	expect_has(xml, "<iommu model=\"virtio\"/>");
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(want, sizeof(want), "<kernel>%s/k</kernel>", cwd);
+	expect_has(xml, want);
+	snprintf(want, sizeof(want), "<source file=\"%s/e.img\"/>", cwd);
+	expect_has(xml, want);
+	free(xml);
+}
+
+/* The written XML is valid libvirt XML, and ioshade reads it without a warning. */
+static void test_write_emulated_with_schema(void **state)
+{
+	static struct result r;
+	struct domxml_opts o = { .schema = NULL, .warn = collect, .opaque = &r };
+	char *xml;
+
+	if (!have_schema())
+		skip();
+	xml = write_emulated();
+	memset(&r, 0, sizeof(r));
+	r.ret = domxml_parse_buffer(xml, strlen(xml), "written.xml", &o, &r.cfg, r.err,
+				    sizeof(r.err));
+	if (r.ret)
+		fail_msg("%s\n%s", r.err, xml);
+	assert_int_equal(r.nr_warnings, 0);
+	assert_int_equal(r.cfg.nr_devices, 3);
+	free(xml);
 }
 
 static void test_write_refuses_unexpressible(void **state)
@@ -491,6 +762,31 @@ static void test_write_refuses_unexpressible(void **state)
 	fclose(f);
 }
 
+/* A relative image path that is too long once absolute (dev->path: 127 bytes). */
+static void test_write_refuses_long_relative_path(void **state)
+{
+	char dir[] = "/tmp/ioshade-test-domxml-XXXXXX", spec[CONFIG_DEVSPEC_MAX], err[512];
+	char *argv[] = { "ioshade", "domxml", "--from-args", "run", "--kernel", "/k",
+			 "--device", spec };
+	int here = open(".", O_RDONLY | O_DIRECTORY);
+	struct vm_config cfg;
+	FILE *f = fopen("/dev/null", "w");
+
+	assert_true(here >= 0 && f);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chdir(dir), 0);
+	/* the longest file= --device takes, relative: dir + "/" + it > 127 */
+	snprintf(spec, sizeof(spec), "virtio-blk,file=%0111d", 0);
+	assert_int_equal(cli_parse(8, argv, &cfg, err, sizeof(err)), CLI_DOMXML);
+	assert_int_equal(domxml_write(f, &cfg, err, sizeof(err)), -EINVAL);
+	expect_has(err, "--device virtio-blk,file='000");
+	expect_has(err, "libvirt needs an absolute path, and it would be longer than 127 bytes");
+	assert_int_equal(fchdir(here), 0);
+	assert_int_equal(rmdir(dir), 0);
+	close(here);
+	fclose(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -499,6 +795,11 @@ int main(void)
 		cmocka_unit_test(test_full_with_schema),
 		cmocka_unit_test(test_schema_missing_is_a_note),
 		cmocka_unit_test(test_virt_install_kvm),
+		cmocka_unit_test(test_emulated),
+		cmocka_unit_test(test_emulated_with_schema),
+		cmocka_unit_test(test_emulated_rejections),
+		cmocka_unit_test(test_emulated_limits),
+		cmocka_unit_test(test_emulated_iommu_note),
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_rejections_with_schema),
 		cmocka_unit_test(test_every_fixture),
@@ -509,6 +810,9 @@ int main(void)
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_write_refuses_unexpressible),
+		cmocka_unit_test(test_write_emulated),
+		cmocka_unit_test(test_write_emulated_with_schema),
+		cmocka_unit_test(test_write_refuses_long_relative_path),
 	};
 
 	if (!have_schema())
