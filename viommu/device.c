@@ -250,6 +250,34 @@ int viommu_add_endpoint(struct viommu *v, uint32_t endpoint)
 	return ret;
 }
 
+/*
+ * The guest must never be told it can map what the host cannot: drop the
+ * granules below the host IOMMU's smallest page from page_size_mask (a 4 KiB
+ * guest MAP cannot become a host mapping on a 16 KiB-page host). Endpoints
+ * are added before the driver reads the config.
+ */
+static int fit_host_granule_locked(struct viommu *v, const struct hiopt *hw,
+				   struct hiopt_dev *dev)
+{
+	struct hiopt_hw_info info;
+	uint64_t host_min, mask;
+
+	if (!hw->ops->hw_info || hw->ops->hw_info(hw->be, dev, &info) || !info.pgsize_bitmap)
+		return 0;
+	host_min = info.pgsize_bitmap & -info.pgsize_bitmap;
+	if (host_min <= v->granule)
+		return 0;
+	/* Any multiple of the host page maps there: it becomes the granule. */
+	mask = (v->cfg.page_size_mask & ~(host_min - 1)) | host_min;
+	/* Mappings made at the old granule would not fit the new one. */
+	for (const struct vdomain *d = v->domains; d && mask != v->cfg.page_size_mask; d = d->next)
+		if (iova_tree_count(d->tree))
+			return -EBUSY;
+	v->cfg.page_size_mask = mask;
+	v->granule = mask & -mask;
+	return 0;
+}
+
 static int add_host_locked(struct viommu *v, uint32_t endpoint, const struct hiopt *hw,
 			   struct hiopt_dev *dev)
 {
@@ -260,6 +288,9 @@ static int add_host_locked(struct viommu *v, uint32_t endpoint, const struct hio
 
 	if (ep_find_locked(v, endpoint))
 		return -EEXIST;
+	ret = fit_host_granule_locked(v, hw, dev);
+	if (ret)
+		return ret;
 	ret = shadow_host_resv(hw, dev, v->cfg.input_start, v->cfg.input_end,
 			       gaps, VIOMMU_MAX_RESV, &n);
 	if (!ret)

@@ -5,6 +5,7 @@
  * and the three seed-003 violations fail closed: bad-address, bad-device,
  * invalid-use. A sim "fail the Nth op" sweep keeps guest view == host view.
  */
+#include <endian.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -121,6 +122,45 @@ static void test_bypass_identity(void **state)
 	fixture_free(f);
 }
 
+/* A host IOMMU with 16 KiB pages: the guest is offered 16 KiB as its
+ * smallest granule, and a 4 KiB MAP is refused before it reaches the host. */
+static void test_host_granule(void **state)
+{
+	struct sim_iommu_config sc;
+	struct viommu_config cfg = { .bypass = false };
+	struct memmap *mem = memmap_create();
+	uint8_t *ram = aligned_alloc(0x4000, RAM_SIZE);
+	struct sim_iommu *sim;
+	struct hiopt_dev *dev;
+	struct viommu *v;
+	uint64_t mask;
+
+	assert_true(mem && ram);
+	assert_int_equal(memmap_add(mem, RAM, RAM_SIZE, MEMMAP_RAM, 0, ram, "ram"), 0);
+	sim_iommu_config_default(&sc);
+	sc.page_size = 0x4000;
+	sim = sim_iommu_create(&sc);
+	assert_non_null(sim);
+	dev = sim_iommu_dev_create(sim);
+	cfg.mem = mem;
+	cfg.hiopt = sim_iommu_hiopt(sim);
+	v = viommu_create(&cfg);
+	assert_non_null(v);
+	viommu_config_read(v, 0, &mask, sizeof(mask));
+	assert_int_equal(le64toh(mask) & -le64toh(mask), 0x1000);
+	assert_int_equal(viommu_add_host_endpoint(v, EP, NULL, dev), 0);
+	viommu_config_read(v, 0, &mask, sizeof(mask));
+	assert_int_equal(le64toh(mask) & -le64toh(mask), 0x4000);
+	assert_int_equal(t_attach(v, 1, EP, 0), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(t_map(v, 1, 0x10000, 0x10fff, RAM, T_RW), VIRTIO_IOMMU_S_RANGE);
+	assert_int_equal(t_map(v, 1, 0x10000, 0x13fff, RAM, T_RW), VIRTIO_IOMMU_S_OK);
+	viommu_destroy(v);
+	sim_iommu_dev_destroy(sim, dev);
+	sim_iommu_destroy(sim);
+	memmap_destroy(mem);
+	free(ram);
+}
+
 struct cmp {
 	const struct iova_tree *t;
 	const uint8_t *ram;		/* host address of GPA RAM */
@@ -223,6 +263,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_violations_fail_closed),
 		cmocka_unit_test(test_bypass_identity),
+		cmocka_unit_test(test_host_granule),
 		cmocka_unit_test(test_sim_fail_nth_sweep),
 	};
 
