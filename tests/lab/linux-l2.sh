@@ -53,6 +53,14 @@ want viommu
 want virtio-blk
 want edu-vfio
 grep -qi 'virtio_iommu' "$log" || { echo "FAIL linux-l2.$mode: no virtio_iommu line in L2's dmesg"; fail=1; }
+# VIOT named both endpoints: virtio-blk and edu each sit in an IOMMU group.
+groups=$(grep -c '^l2: iommu group' "$log")
+if [ "$groups" -ge 2 ]; then
+	echo "PASS linux-l2.$mode.endpoints_grouped ($groups groups)"
+else
+	echo "FAIL linux-l2.$mode.endpoints_grouped: $groups IOMMU groups in L2, want virtio-blk and edu"
+	fail=1
+fi
 stats=$(grep 'ioshade: viommu stats:' "$log")
 echo "linux-l2 ($mode): $stats"
 maps=$(echo "$stats" | sed -n 's/.* map \([0-9]*\) .*/\1/p')
