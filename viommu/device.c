@@ -494,6 +494,11 @@ static int apply_config(struct viommu *v, const struct viommu_config *cfg)
 	v->dev_features = offered_features;
 	v->drv_features = offered_features;
 	v->bypass = cfg->bypass;
+	if (cfg->nr_resv > VIOMMU_MAX_RESV)
+		return -E2BIG;
+	if (cfg->nr_resv)
+		memcpy(v->own_resv, cfg->resv, cfg->nr_resv * sizeof(cfg->resv[0]));
+	v->nr_own_resv = cfg->nr_resv;
 	return viommu_resv_add_locked(v, cfg->resv, cfg->nr_resv);
 }
 

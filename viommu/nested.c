@@ -43,6 +43,8 @@ static int be_err(struct viommu *v, int ret)
 }
 
 /* The ownership rules of a MAP, at byte granularity (callers align). */
+/* Here GPA is also the stage-2 IOVA (IOVA = GPA on the host), so the host's
+ * IOVA holes (in resv) count as well as the VMM's own reserved ranges. */
 static int owned(const struct viommu *v, uint64_t gpa, uint64_t len, uint32_t flags)
 {
 	struct ownership_policy pol = {

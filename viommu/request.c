@@ -125,7 +125,7 @@ static uint8_t map_addresses(struct viommu *v, const struct iova_map *m)
 	struct ownership_policy pol = {
 		.granule = v->granule,
 		.mmio_negotiated = has_feature(v, VIRTIO_IOMMU_F_MMIO),
-		.resv = v->resv, .nr_resv = v->nr_resv,
+		.resv = v->own_resv, .nr_resv = v->nr_own_resv,
 	};
 	uint64_t len = m->last - m->start + 1;
 	int ret;

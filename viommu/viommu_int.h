@@ -80,6 +80,12 @@ struct viommu {
 	 * disjoint from the MSI window. */
 	struct viommu_range resv[VIOMMU_MAX_RESV];
 	size_t nr_resv;
+	/* The VMM's own reserved ranges (cfg.resv) alone: GPA ranges a MAP may
+	 * not target. Host IOVA holes are in resv too but constrain only the
+	 * IOVA of a MAP: in shadow mode the host maps IOVA -> the page's host
+	 * address, and where that page sits in GPA space means nothing to it. */
+	struct viommu_range own_resv[VIOMMU_MAX_RESV];
+	size_t nr_own_resv;
 	/* Identity IOAS for host endpoints in bypass mode (lazy). */
 	const struct hiopt *bypass_hw;
 	uint32_t bypass_ioas;

@@ -65,7 +65,9 @@ XML
 
 release
 echo "domxml-managed: $bdf before: driver '$(driver)'"
-xml /lab/guests/dma-isolation.elf 64 >/tmp/managed.xml
+# faults=optional: a real device's DMA faults stay in the host kernel's log
+# (shadow-dmar.sh checks them there); iommufd does not report them to us.
+xml /lab/guests/dma-isolation.elf 64 faults=optional >/tmp/managed.xml
 bin/ioshade run --domain /tmp/managed.xml --log-level info </dev/null >/tmp/managed.log 2>&1
 rc=$?
 grep -E '^(FAIL|[0-9]+ passed)|ioshade:' /tmp/managed.log

@@ -27,8 +27,9 @@ short=${bdf#*:}
 dmesg | tail -n +"$((before + 1))" | grep -i dmar >/tmp/shadow-dmar.log
 echo "shadow-dmar: DMAR lines during the run:"
 sed 's/^/    /' /tmp/shadow-dmar.log
-faults=$(grep -ciE "DMA (read|write).*\[$short\].*fault addr" /tmp/shadow-dmar.log)
-writes=$(grep -ciE "DMA write.*\[$short\].*fault addr" /tmp/shadow-dmar.log)
+# The kernel prints the requester as [dddd:bb:dd.f] (older ones as [bb:dd.f]).
+faults=$(grep -ciE "DMA (read|write).*[:[]$short\].*fault addr" /tmp/shadow-dmar.log)
+writes=$(grep -ciE "DMA write.*[:[]$short\].*fault addr" /tmp/shadow-dmar.log)
 echo "shadow-dmar: $faults VT-d faults from $short ($writes blocked writes)"
 fail=0
 [ "$rc" = 33 ] || { echo "FAIL guest exit status $rc"; fail=1; }

@@ -161,6 +161,43 @@ static void test_host_granule(void **state)
 	free(ram);
 }
 
+/* A host IOVA hole restricts the IOVA of a MAP (S_RANGE, reported by PROBE),
+ * not its GPA: shadow mode maps IOVA -> host address of the guest page. */
+static void test_host_hole_is_iova_only(void **state)
+{
+	struct sim_iommu_config sc;
+	struct viommu_config cfg = { .bypass = false };
+	struct memmap *mem = memmap_create();
+	uint8_t *ram = aligned_alloc(0x1000, RAM_SIZE);
+	const uint64_t hole = RAM + 0x20000;	/* the same numbers in IOVA space */
+	struct sim_iommu *sim;
+	struct hiopt_dev *dev;
+	struct viommu *v;
+
+	assert_true(mem && ram);
+	assert_int_equal(memmap_add(mem, RAM, RAM_SIZE, MEMMAP_RAM, 0, ram, "ram"), 0);
+	sim_iommu_config_default(&sc);
+	sc.holes[sc.nholes++] = (struct hiopt_iova_range){ hole, hole + 0xffff };
+	sim = sim_iommu_create(&sc);
+	assert_non_null(sim);
+	dev = sim_iommu_dev_create(sim);
+	cfg.mem = mem;
+	cfg.hiopt = sim_iommu_hiopt(sim);
+	v = viommu_create(&cfg);
+	assert_non_null(v);
+	assert_int_equal(viommu_add_host_endpoint(v, EP, NULL, dev), 0);
+	assert_int_equal(t_attach(v, 1, EP, 0), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(t_map(v, 1, hole, hole + 0xfff, RAM, T_RW), VIRTIO_IOMMU_S_RANGE);
+	assert_int_equal(t_map(v, 1, 0x40000000, 0x40000fff, hole, T_RW), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(sim_iommu_dma_write(sim, dev, 0x40000010, "x", 1), 0);
+	assert_int_equal(ram[hole - RAM + 0x10], 'x');
+	viommu_destroy(v);
+	sim_iommu_dev_destroy(sim, dev);
+	sim_iommu_destroy(sim);
+	memmap_destroy(mem);
+	free(ram);
+}
+
 struct cmp {
 	const struct iova_tree *t;
 	const uint8_t *ram;		/* host address of GPA RAM */
@@ -264,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_violations_fail_closed),
 		cmocka_unit_test(test_bypass_identity),
 		cmocka_unit_test(test_host_granule),
+		cmocka_unit_test(test_host_hole_is_iova_only),
 		cmocka_unit_test(test_sim_fail_nth_sweep),
 	};
 
