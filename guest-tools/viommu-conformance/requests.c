@@ -304,12 +304,29 @@ void conf_requests(struct conf *c)
 	unknown_types(c);
 }
 
+/* 5.13.4: bypass keeps the value the driver wrote across a device reset
+ * (only a system reset restores the default). */
+static void reset_keeps_bypass(struct conf *c)
+{
+	uint8_t orig = c->v.cfg.bypass, flipped = !orig;
+
+	if (!viommu_has(&c->v, VIOMMU_F_BYPASS_CONFIG)) {
+		check_skip("reset.bypass_kept", "BYPASS_CONFIG not negotiated");
+		return;
+	}
+	conf_check(c, "reset.bypass_written", viommu_set_bypass(&c->v, flipped) == flipped);
+	conf_check(c, "reset.bypass_kept",
+		   viommu_reinit(&c->v) == 0 && c->v.cfg.bypass == flipped);
+	viommu_set_bypass(&c->v, orig);
+}
+
 static void reset_checks(struct conf *c)
 {
 	uint32_t d = conf_fresh_domain(c);
 
 	conf_check(c, "reset.reinit_ok", viommu_reinit(&c->v) == 0);
 	conf_check(c, "reset.endpoints_detached", domain_absent(c, d));
+	reset_keeps_bypass(c);
 }
 
 /* Sends out + a writable part of in_len bytes; true if it came back unwritten. */
