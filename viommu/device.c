@@ -278,6 +278,21 @@ static int fit_host_granule_locked(struct viommu *v, const struct hiopt *hw,
 	return 0;
 }
 
+/* Stop offering feature bit: before any driver started (or without a
+ * transport) only. 0 or -EBUSY. */
+static int withdraw_feature_locked(struct viommu *v, unsigned bit)
+{
+	uint64_t f = v->dev_features & ~(1ULL << bit);
+
+	if (f == v->dev_features)
+		return 0;
+	if (v->vp && virtio_pci_set_device_features(v->vp, f))
+		return -EBUSY;
+	v->dev_features = f;
+	v->drv_features &= f;
+	return 0;
+}
+
 static int add_host_locked(struct viommu *v, uint32_t endpoint, const struct hiopt *hw,
 			   struct hiopt_dev *dev)
 {
@@ -311,13 +326,11 @@ static int add_host_locked(struct viommu *v, uint32_t endpoint, const struct hio
 		v->nr_eps--;	/* it was appended last */
 		return ret;
 	}
-	/* Offer nesting only if every host backend can do it. A transport has
-	 * published its features already: there ATTACH_TABLE for this endpoint
+	/* Offer nesting only if every host backend can do it. Once a driver
+	 * has started, the offer stands and ATTACH_TABLE for this endpoint
 	 * gets S_UNSUPP instead (docs/nested.md). */
-	if (!ep->nest_ok && !v->vp) {
-		v->dev_features &= ~(1ULL << VIRTIO_IOMMU_F_X_NESTED);
-		v->drv_features &= ~(1ULL << VIRTIO_IOMMU_F_X_NESTED);
-	}
+	if (!ep->nest_ok)
+		(void)withdraw_feature_locked(v, VIRTIO_IOMMU_F_X_NESTED);
 	return 0;
 }
 

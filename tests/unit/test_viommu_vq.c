@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "passthrough/sim/sim_iommu.h"
 #include "unit/virtio_driver.h"
 #include "viommu/viommu.h"
 #include "viommu/virtio_iommu.h"
@@ -139,12 +140,47 @@ static void test_eventq_avail_idx_ahead(void **state)
 	assert_int_equal(st.faults_dropped, 1);
 }
 
+/* A host endpoint whose IOMMU cannot nest, added before the driver starts:
+ * the transport stops offering the nesting bit. After the driver has
+ * started, offered features no longer change. */
+static void test_nesting_withdrawn_before_driver(void **state)
+{
+	struct sim_iommu_config sc;
+	struct viommu_config cfg = { .slot = -1 };
+	struct sim_iommu *sim;
+	struct hiopt_dev *dev;
+	struct viommu *v;
+	struct vd d;
+	const uint64_t nested = 1ULL << VIRTIO_IOMMU_F_X_NESTED;
+
+	vd_init(&d);
+	sim_iommu_config_default(&sc);
+	sc.nesting = false;
+	sim = sim_iommu_create(&sc);
+	dev = sim_iommu_dev_create(sim);
+	cfg.mem = d.mem;
+	cfg.pci = d.host;
+	cfg.hiopt = sim_iommu_hiopt(sim);
+	v = viommu_create(&cfg);
+	assert_non_null(v);
+	vd_probe(&d, viommu_bdf(v));
+	assert_true(vd_device_features(&d) & nested);
+	assert_int_equal(viommu_add_host_endpoint(v, 0x10, NULL, dev), 0);
+	assert_false(viommu_device_features(v) & nested);
+	assert_false(vd_device_features(&d) & nested);
+	viommu_destroy(v);
+	sim_iommu_dev_destroy(sim, dev);
+	sim_iommu_destroy(sim);
+	vd_fini(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_avail_idx_ahead, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_outside_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eventq_avail_idx_ahead, setup, teardown),
+		cmocka_unit_test(test_nesting_withdrawn_before_driver),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

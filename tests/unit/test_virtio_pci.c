@@ -472,9 +472,26 @@ static void test_queue_enable_needs_features_ok(void **state)
 	assert_false(virtio_pci_vq(f->vp, 0)->ready);
 }
 
+/* Offered features may change only before a driver starts. */
+static void test_set_device_features(void **state)
+{
+	struct fix *f = *state;
+
+	assert_int_equal(virtio_pci_set_device_features(f->vp, 1ULL << 1), 0);
+	wr(f, 1, DFSEL, 4, 0);
+	assert_int_equal(rd(f, 1, DF, 4), 1u << 1);
+	wr(f, 1, DFSEL, 4, 1);
+	assert_int_equal(rd(f, 1, DF, 4), 1u << (VIRTIO_F_VERSION_1 - 32));
+	wr(f, 1, STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE);
+	assert_int_equal(virtio_pci_set_device_features(f->vp, 0), -EBUSY);
+	wr(f, 1, DFSEL, 4, 0);
+	assert_int_equal(rd(f, 1, DF, 4), 1u << 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_set_device_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ids_and_caps, setup, teardown),
 		cmocka_unit_test(test_event_loop_reset_is_async),
 		cmocka_unit_test_setup_teardown(test_queue_enable_needs_features_ok, setup, teardown),

@@ -678,6 +678,20 @@ struct virtq *virtio_pci_vq(struct virtio_pci *vp, uint16_t q)
 	return q < vp->cfg.num_queues ? &vp->q[q].vq : NULL;
 }
 
+int virtio_pci_set_device_features(struct virtio_pci *vp, uint64_t features)
+{
+	int ret = -EBUSY;
+
+	pthread_mutex_lock(&vp->lock);
+	if (!vp->status && !vp->reset_pending) {
+		vp->cfg.features = features;
+		vp->features = features | 1ULL << VIRTIO_F_VERSION_1;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&vp->lock);
+	return ret;
+}
+
 uint64_t virtio_pci_driver_features(const struct virtio_pci *vp)
 {
 	struct virtio_pci *m = (struct virtio_pci *)vp;

@@ -64,6 +64,9 @@ void virtio_pci_destroy(struct virtio_pci *vp);
 struct pci_dev *virtio_pci_dev(struct virtio_pci *vp);
 struct virtq *virtio_pci_vq(struct virtio_pci *vp, uint16_t q);
 uint64_t virtio_pci_driver_features(const struct virtio_pci *vp);
+/* Replace the offered device features (VERSION_1 is kept) while no driver
+ * has started: 0, or -EBUSY once the device status is non-zero. */
+int virtio_pci_set_device_features(struct virtio_pci *vp, uint64_t features);
 /* Interrupt the driver for queue q (MSI-X vector of the queue), if needed. */
 void virtio_pci_notify(struct virtio_pci *vp, uint16_t q);
 /* Config change interrupt. */
