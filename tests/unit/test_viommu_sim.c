@@ -122,80 +122,81 @@ static void test_bypass_identity(void **state)
 	fixture_free(f);
 }
 
+/* A viommu over a sim configured by the caller, one host endpoint EP. */
+struct host_fix {
+	struct memmap *mem;
+	uint8_t *ram;
+	struct sim_iommu *sim;
+	struct hiopt_dev *dev;
+	struct viommu *v;
+};
+
+static void host_fix_init(struct host_fix *h, const struct sim_iommu_config *sc)
+{
+	struct viommu_config cfg = { .bypass = false };
+
+	h->mem = memmap_create();
+	h->ram = aligned_alloc(0x4000, RAM_SIZE);
+	assert_true(h->mem && h->ram);
+	assert_int_equal(memmap_add(h->mem, RAM, RAM_SIZE, MEMMAP_RAM, 0, h->ram, "ram"), 0);
+	h->sim = sim_iommu_create(sc);
+	assert_non_null(h->sim);
+	h->dev = sim_iommu_dev_create(h->sim);
+	cfg.mem = h->mem;
+	cfg.hiopt = sim_iommu_hiopt(h->sim);
+	h->v = viommu_create(&cfg);
+	assert_non_null(h->v);
+}
+
+static void host_fix_fini(struct host_fix *h)
+{
+	viommu_destroy(h->v);
+	sim_iommu_dev_destroy(h->sim, h->dev);
+	sim_iommu_destroy(h->sim);
+	memmap_destroy(h->mem);
+	free(h->ram);
+}
+
 /* A host IOMMU with 16 KiB pages: the guest is offered 16 KiB as its
  * smallest granule, and a 4 KiB MAP is refused before it reaches the host. */
 static void test_host_granule(void **state)
 {
 	struct sim_iommu_config sc;
-	struct viommu_config cfg = { .bypass = false };
-	struct memmap *mem = memmap_create();
-	uint8_t *ram = aligned_alloc(0x4000, RAM_SIZE);
-	struct sim_iommu *sim;
-	struct hiopt_dev *dev;
-	struct viommu *v;
+	struct host_fix h;
 	uint64_t mask;
 
-	assert_true(mem && ram);
-	assert_int_equal(memmap_add(mem, RAM, RAM_SIZE, MEMMAP_RAM, 0, ram, "ram"), 0);
 	sim_iommu_config_default(&sc);
 	sc.page_size = 0x4000;
-	sim = sim_iommu_create(&sc);
-	assert_non_null(sim);
-	dev = sim_iommu_dev_create(sim);
-	cfg.mem = mem;
-	cfg.hiopt = sim_iommu_hiopt(sim);
-	v = viommu_create(&cfg);
-	assert_non_null(v);
-	viommu_config_read(v, 0, &mask, sizeof(mask));
+	host_fix_init(&h, &sc);
+	viommu_config_read(h.v, 0, &mask, sizeof(mask));
 	assert_int_equal(le64toh(mask) & -le64toh(mask), 0x1000);
-	assert_int_equal(viommu_add_host_endpoint(v, EP, NULL, dev), 0);
-	viommu_config_read(v, 0, &mask, sizeof(mask));
+	assert_int_equal(viommu_add_host_endpoint(h.v, EP, NULL, h.dev), 0);
+	viommu_config_read(h.v, 0, &mask, sizeof(mask));
 	assert_int_equal(le64toh(mask) & -le64toh(mask), 0x4000);
-	assert_int_equal(t_attach(v, 1, EP, 0), VIRTIO_IOMMU_S_OK);
-	assert_int_equal(t_map(v, 1, 0x10000, 0x10fff, RAM, T_RW), VIRTIO_IOMMU_S_RANGE);
-	assert_int_equal(t_map(v, 1, 0x10000, 0x13fff, RAM, T_RW), VIRTIO_IOMMU_S_OK);
-	viommu_destroy(v);
-	sim_iommu_dev_destroy(sim, dev);
-	sim_iommu_destroy(sim);
-	memmap_destroy(mem);
-	free(ram);
+	assert_int_equal(t_attach(h.v, 1, EP, 0), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(t_map(h.v, 1, 0x10000, 0x10fff, RAM, T_RW), VIRTIO_IOMMU_S_RANGE);
+	assert_int_equal(t_map(h.v, 1, 0x10000, 0x13fff, RAM, T_RW), VIRTIO_IOMMU_S_OK);
+	host_fix_fini(&h);
 }
 
 /* A host IOVA hole restricts the IOVA of a MAP (S_RANGE, reported by PROBE),
  * not its GPA: shadow mode maps IOVA -> host address of the guest page. */
 static void test_host_hole_is_iova_only(void **state)
 {
-	struct sim_iommu_config sc;
-	struct viommu_config cfg = { .bypass = false };
-	struct memmap *mem = memmap_create();
-	uint8_t *ram = aligned_alloc(0x1000, RAM_SIZE);
 	const uint64_t hole = RAM + 0x20000;	/* the same numbers in IOVA space */
-	struct sim_iommu *sim;
-	struct hiopt_dev *dev;
-	struct viommu *v;
+	struct sim_iommu_config sc;
+	struct host_fix h;
 
-	assert_true(mem && ram);
-	assert_int_equal(memmap_add(mem, RAM, RAM_SIZE, MEMMAP_RAM, 0, ram, "ram"), 0);
 	sim_iommu_config_default(&sc);
 	sc.holes[sc.nholes++] = (struct hiopt_iova_range){ hole, hole + 0xffff };
-	sim = sim_iommu_create(&sc);
-	assert_non_null(sim);
-	dev = sim_iommu_dev_create(sim);
-	cfg.mem = mem;
-	cfg.hiopt = sim_iommu_hiopt(sim);
-	v = viommu_create(&cfg);
-	assert_non_null(v);
-	assert_int_equal(viommu_add_host_endpoint(v, EP, NULL, dev), 0);
-	assert_int_equal(t_attach(v, 1, EP, 0), VIRTIO_IOMMU_S_OK);
-	assert_int_equal(t_map(v, 1, hole, hole + 0xfff, RAM, T_RW), VIRTIO_IOMMU_S_RANGE);
-	assert_int_equal(t_map(v, 1, 0x40000000, 0x40000fff, hole, T_RW), VIRTIO_IOMMU_S_OK);
-	assert_int_equal(sim_iommu_dma_write(sim, dev, 0x40000010, "x", 1), 0);
-	assert_int_equal(ram[hole - RAM + 0x10], 'x');
-	viommu_destroy(v);
-	sim_iommu_dev_destroy(sim, dev);
-	sim_iommu_destroy(sim);
-	memmap_destroy(mem);
-	free(ram);
+	host_fix_init(&h, &sc);
+	assert_int_equal(viommu_add_host_endpoint(h.v, EP, NULL, h.dev), 0);
+	assert_int_equal(t_attach(h.v, 1, EP, 0), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(t_map(h.v, 1, hole, hole + 0xfff, RAM, T_RW), VIRTIO_IOMMU_S_RANGE);
+	assert_int_equal(t_map(h.v, 1, 0x40000000, 0x40000fff, hole, T_RW), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(sim_iommu_dma_write(h.sim, h.dev, 0x40000010, "x", 1), 0);
+	assert_int_equal(h.ram[hole - RAM + 0x10], 'x');
+	host_fix_fini(&h);
 }
 
 struct cmp {
