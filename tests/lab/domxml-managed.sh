@@ -103,6 +103,39 @@ else
 	fail=1
 fi
 
+# A device that has a host driver: the lab's virtio-rng-pci (1af4:1044) is
+# driven by virtio-pci in L1. managed='yes' must take it from virtio-pci,
+# assign it (hello.elf ignores it), and hand it back to virtio-pci.
+rng=
+for d in /sys/bus/pci/devices/*; do
+	if [ "$(cat "$d/vendor")" = 0x1af4 ] && [ "$(cat "$d/device")" = 0x1044 ]; then
+		rng=${d##*/}
+	fi
+done
+if [ -n "$rng" ]; then
+	rdev=/sys/bus/pci/devices/$rng
+	rdrv() { basename "$(readlink "$rdev/driver" 2>/dev/null)" 2>/dev/null; }
+	before=$(rdrv)
+	echo "domxml-managed: $rng (virtio-rng) before: driver '$before'"
+	r=${rng#*:}
+	sed -e "s/domain='0x$dom' bus='0x$bus' slot='0x$slot' function='0x$fn'/domain='0x${rng%%:*}' bus='0x${r%%:*}' slot='0x$(echo "$r" | cut -d: -f2 | cut -d. -f1)' function='0x${rng##*.}'/" \
+		-e "s|<kernel>.*</kernel>|<kernel>/lab/guests/hello.elf</kernel>|" /tmp/managed.xml \
+		>/tmp/managed-rng.xml
+	bin/ioshade run --domain /tmp/managed-rng.xml </dev/null >/tmp/managed-rng.log 2>&1
+	rc=$?
+	grep 'ioshade:' /tmp/managed-rng.log
+	after=$(rdrv)
+	if [ "$before" = virtio-pci ] && [ "$rc" = 33 ] && [ "$after" = virtio-pci ]; then
+		echo "PASS domxml-managed.host_driver_given_back (virtio-pci -> vfio-pci -> virtio-pci)"
+	else
+		echo "FAIL domxml-managed.host_driver_given_back: before '$before', exit $rc, after '$after'"
+		fail=1
+	fi
+else
+	echo "FAIL domxml-managed.host_driver_given_back: no virtio-rng-pci (1af4:1044) in the lab"
+	fail=1
+fi
+
 # Leave edu where /init put it.
 echo vfio-pci >"$dev/driver_override"
 echo "$bdf" >/sys/bus/pci/drivers_probe
