@@ -167,6 +167,10 @@ static int set_serial(struct vm_config *cfg, const char *val, char *err, size_t 
 		cfg->serial = CONFIG_SERIAL_NONE;
 		return 0;
 	}
+	if (!strcmp(val, "pty")) {
+		cfg->serial = CONFIG_SERIAL_PTY;
+		return 0;
+	}
 	cfg->serial = CONFIG_SERIAL_FILE;
 	return copy_str(cfg->serial_path, sizeof(cfg->serial_path), "--serial", val, err, errlen);
 }
@@ -383,7 +387,8 @@ static const char help_run[] =
 	"                                                    emulated virtio disk on PATH\n"
 	"  --viommu, --no-viommu   force the virtio-iommu on or off (default: auto)\n"
 	"  --iommu-backend B       iommufd, sim or auto (default auto)\n"
-	"  --serial OUT            stdout, none or a file path (default stdout)\n"
+	"  --serial OUT            stdout, none, pty (a new pseudo-terminal, its path\n"
+	"                          printed on stderr) or a file path (default stdout)\n"
 	"  --log-level L           error, warn, info or debug (default warn)\n"
 	"\n"
 	"exit status: the guest's debug-exit value v as (v << 1) | 1, 0 when the guest\n"

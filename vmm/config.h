@@ -46,6 +46,7 @@ enum config_serial {
 	CONFIG_SERIAL_STDOUT,
 	CONFIG_SERIAL_NONE,
 	CONFIG_SERIAL_FILE,	/* serial_path */
+	CONFIG_SERIAL_PTY,	/* a new pseudo-terminal; its path is printed */
 };
 
 enum config_log_level {

@@ -398,9 +398,10 @@ int dx_chr_enter(struct dx_ctx *c, xmlNode *n)
 	memset(&c->cur, 0, sizeof(c->cur));
 	c->cur.elem = (const char *)n->name;
 	c->cur.line = xmlGetLineNo(n);
-	if (!type || !strcmp(type, "pty") || !strcmp(type, "stdio")) {
+	if (!type || !strcmp(type, "pty")) {
+		c->cur.kind = CONFIG_SERIAL_PTY;	/* libvirt's default type */
+	} else if (!strcmp(type, "stdio")) {
 		c->cur.kind = CONFIG_SERIAL_STDOUT;
-		c->cur.pty = !type || !strcmp(type, "pty");
 	} else if (!strcmp(type, "file")) {
 		c->cur.kind = CONFIG_SERIAL_FILE;
 	} else if (!strcmp(type, "null")) {
@@ -462,9 +463,6 @@ int dx_chr_leave(struct dx_ctx *c, xmlNode *n)
 		return 0;
 	c->chr = c->cur;
 	c->chr.set = true;
-	if (c->chr.pty)
-		dx_warn(c, n, "type='pty': ioshade has no pty backend; the console goes to "
-			"stdout (use type='file' to log it)");
 	c->cfg.serial = c->chr.kind;
 	memcpy(c->cfg.serial_path, c->chr.path, sizeof(c->cfg.serial_path));
 	return 0;

@@ -18,7 +18,6 @@
 /* One character device (<serial> or <console>) as the XML describes it. */
 struct dx_chr {
 	bool set;
-	bool pty;
 	enum config_serial kind;
 	char path[CONFIG_PATH_MAX];
 	long line;

@@ -175,7 +175,7 @@ static void write_serial(xmlNode *devs, const struct vm_config *cfg)
 {
 	static const char *const types[] = {
 		[CONFIG_SERIAL_STDOUT] = "stdio", [CONFIG_SERIAL_NONE] = "null",
-		[CONFIG_SERIAL_FILE] = "file",
+		[CONFIG_SERIAL_FILE] = "file", [CONFIG_SERIAL_PTY] = "pty",
 	};
 	xmlNode *s = child(devs, "serial", NULL);
 

@@ -48,6 +48,32 @@ struct machine {
 	bool ran;
 };
 
+/*
+ * COM1 on a new pseudo-terminal, as libvirt's <serial type='pty'>: the slave's
+ * path goes to stderr for the user to attach to (screen, minicom, virsh-like
+ * tools). The master is non-blocking: with nobody reading, output is dropped
+ * once the pty buffer is full rather than stalling the vCPU.
+ */
+static int open_serial_pty(struct machine *m, char *err, size_t errlen)
+{
+	int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), e;
+	const char *name;
+
+	if (fd < 0 || grantpt(fd) || unlockpt(fd) || !(name = ptsname(fd)) ||
+	    fcntl(fd, F_SETFL, O_NONBLOCK)) {
+		e = errno ? errno : ENOTTY;
+		snprintf(err, errlen, "--serial pty: cannot create a pseudo-terminal: %s",
+			 strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	fprintf(stderr, "ioshade: serial console (COM1) on %s\n", name);
+	m->serial_fd = fd;
+	m->own_serial_fd = true;
+	return 0;
+}
+
 static int open_serial(struct machine *m, char *err, size_t errlen)
 {
 	int e;
@@ -55,6 +81,8 @@ static int open_serial(struct machine *m, char *err, size_t errlen)
 	m->serial_fd = -1;
 	if (m->cfg.serial == CONFIG_SERIAL_STDOUT)
 		m->serial_fd = STDOUT_FILENO;
+	if (m->cfg.serial == CONFIG_SERIAL_PTY)
+		return open_serial_pty(m, err, errlen);
 	if (m->cfg.serial != CONFIG_SERIAL_FILE)
 		return 0;
 	m->serial_fd = open(m->cfg.serial_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

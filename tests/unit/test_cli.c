@@ -111,6 +111,9 @@ static void test_equals_form_and_last_wins(void **state)
 	assert_int_equal(p->cfg.viommu, CONFIG_OFF);
 	assert_int_equal(p->cfg.serial, CONFIG_SERIAL_NONE);
 	assert_int_equal(p->cfg.iommu_backend, CONFIG_BACKEND_IOMMUFD);
+	p = parse("run", "--kernel", "a.elf", "--serial", "pty", NULL);
+	assert_int_equal(p->ret, CLI_RUN);
+	assert_int_equal(p->cfg.serial, CONFIG_SERIAL_PTY);
 }
 
 static void test_memory_sizes(void **state)
