@@ -207,7 +207,17 @@ static void unmap_reserved(struct conf *c, uint32_t d)
 	st = viommu_request(&c->v, &r, sizeof(r));
 	if (st != OK && st != VIOMMU_S_INVAL)
 		printf("  unmap.reserved_nonzero: got %s\n", viommu_status_name(st));
+	/* 5.13.6.6 lets a device reject it with S_INVAL (and do nothing) or
+	 * ignore the field. ioshade rejects; a change of that choice must show. */
 	conf_check(c, "unmap.reserved_nonzero_ok_or_inval", st == OK || st == VIOMMU_S_INVAL);
+	if (!c->qemu_quirks) {
+		conf_check(c, "unmap.reserved_nonzero_inval_as_ioshade_documents",
+			   st == VIOMMU_S_INVAL);
+		conf_check(c, "unmap.reserved_nonzero_removed_nothing",
+			   st != VIOMMU_S_INVAL ||
+			   viommu_map(&c->v, d, conf_iova(c, 0), conf_iova(c, 1) - 1,
+				      conf_phys(c, 0), VIOMMU_MAP_F_RW) == VIOMMU_S_INVAL);
+	}
 	unmap_units(c, d, 0, 0);
 }
 
