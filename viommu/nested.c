@@ -101,6 +101,27 @@ static bool iova_reserved(const struct viommu *v, uint64_t start, uint64_t last)
 	return false;
 }
 
+/*
+ * How much of [iova, iova + n) may translate, iova itself being allowed: up
+ * to input_end and up to the first RESV_MEM region above iova. A leaf that
+ * spans the MSI window (a 1 GiB one at 0xc0000000) must not carry a DMA
+ * into it; the next piece starts inside the region and faults.
+ */
+static uint64_t clamp_to_unreserved(const struct viommu *v, uint64_t iova, uint64_t n)
+{
+	uint64_t room = v->cfg.input_end - iova;	/* bytes after iova */
+	size_t i;
+
+	if (n - 1 > room)
+		n = room + 1;
+	if (iova < LAYOUT_MSI_BASE && LAYOUT_MSI_BASE - iova < n)
+		n = LAYOUT_MSI_BASE - iova;
+	for (i = 0; i < v->nr_resv; i++)
+		if (iova < v->resv[i].start && v->resv[i].start - iova < n)
+			n = v->resv[i].start - iova;
+	return n;
+}
+
 int nested_translate_locked(struct viommu *v, struct vdomain *d, uint64_t iova, uint64_t len,
 			    unsigned access, uint64_t *gpa, uint64_t *contig)
 {
@@ -118,7 +139,7 @@ int nested_translate_locked(struct viommu *v, struct vdomain *d, uint64_t iova, 
 	else
 		ret = s1_walk(v, d, iova, access, &leaf);
 	if (!ret) {
-		n = leaf.contig < len ? leaf.contig : len;
+		n = clamp_to_unreserved(v, iova, leaf.contig < len ? leaf.contig : len);
 		/* The output must be guest-owned RAM, as a MAP's target. */
 		if (owned(v, leaf.out, n, flags))
 			ret = -EFAULT;

@@ -6,6 +6,7 @@
  * through stage 2. Stage-1 leaves are cached in a small IOTLB that only
  * hwpt_invalidate clears, so a missing invalidation is observable.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -85,13 +86,13 @@ static int read_pte(void *opaque, uint64_t table, unsigned idx, uint64_t *pte)
 	const struct sim_ioas *s2 = opaque;
 	uint64_t contig;
 	uint8_t *p;
-	int i;
 
-	if (sim_ioas_xlate(s2, table + idx * 8ull, HIOPT_PROT_READ, &p, &contig) || contig < 8)
+	if (sim_ioas_xlate(s2, table + idx * 8ull, HIOPT_PROT_READ, &p, &contig) || contig < 8 ||
+	    ((uintptr_t)p & 7))
 		return -EFAULT;
-	*pte = 0;
-	for (i = 7; i >= 0; i--)
-		*pte = (*pte << 8) | p[i];	/* entries are little-endian */
+	/* One 8-byte load, as the hardware does: the guest may be rewriting
+	 * the entry, and a torn mix of old and new bytes must not be used. */
+	*pte = le64toh(__atomic_load_n((const uint64_t *)(const void *)p, __ATOMIC_RELAXED));
 	return 0;
 }
 

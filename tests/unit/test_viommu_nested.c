@@ -51,7 +51,8 @@ static int sink(void *opaque, const struct virtio_iommu_fault *fault)
 	return 0;
 }
 
-static struct fx *fx_new(bool sim, bool nesting)
+/* hole: an extra reserved IOVA range of the sim host (last 0: none). */
+static struct fx *fx_new_hole(bool sim, bool nesting, struct hiopt_iova_range hole)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	struct viommu_config cfg = { .domain_start = 1, .domain_end = 100 };
@@ -69,6 +70,8 @@ static struct fx *fx_new(bool sim, bool nesting)
 	if (sim) {
 		sim_iommu_config_default(&sc);
 		sc.nesting = nesting;
+		if (hole.last)
+			sc.holes[sc.nholes++] = hole;
 		f->sim = sim_iommu_create(&sc);
 		assert_non_null(f->sim);
 		f->dev = sim_iommu_dev_create(f->sim);
@@ -81,6 +84,11 @@ static struct fx *fx_new(bool sim, bool nesting)
 	viommu_set_fault_sink(f->v, sink, f);
 	f->next_pg = TABLES;
 	return f;
+}
+
+static struct fx *fx_new(bool sim, bool nesting)
+{
+	return fx_new_hole(sim, nesting, (struct hiopt_iova_range){ 0, 0 });
 }
 
 static void fx_free(struct fx *f)
@@ -403,6 +411,28 @@ static void test_walk_fails_closed(void **state)
 	fx_free(f);
 }
 
+/* A translation stops where a RESV_MEM IOVA region begins, even inside one
+ * leaf: a DMA may not run from mapped IOVAs into a reserved one. */
+static void test_leaf_stops_at_reserved(void **state)
+{
+	struct fx *f = fx_new_hole(true, true, (struct hiopt_iova_range){ 0x401000, 0x401fff });
+	uint64_t root = new_table(f), g = 0, c = 0;
+
+	/* The host endpoint brings the hole in as RESV_MEM. */
+	assert_int_equal(viommu_add_host_endpoint(f->v, EP + 8, NULL, f->dev), 0);
+	s1_set(f, root, 0x400000, 2, 0x200000 | P | RW | US | PS);
+	assert_int_equal(attach_table(f->v, 1, EP, root), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(xlate(f, EP, 0x400000, 0x2000, DMA_ACCESS_READ, &g, &c), 0);
+	assert_int_equal(g, 0x200000);
+	assert_int_equal(c, 0x1000);
+	assert_int_equal(xlate(f, EP, 0x401000, 4, DMA_ACCESS_READ, NULL, NULL), -EFAULT);
+	assert_fault(f, 0x401000, VIRTIO_IOMMU_FAULT_F_READ);
+	/* Past the hole the same leaf translates again. */
+	assert_int_equal(xlate(f, EP, 0x402000, 0x1000, DMA_ACCESS_READ, &g, &c), 0);
+	assert_int_equal(g, 0x202000);
+	fx_free(f);
+}
+
 static void test_invalidate_validation(void **state)
 {
 	struct fx *f = fx_new(false, false);
@@ -587,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_map_unmap_on_table_domain),
 		cmocka_unit_test(test_walk_leaves),
 		cmocka_unit_test(test_walk_fails_closed),
+		cmocka_unit_test(test_leaf_stops_at_reserved),
 		cmocka_unit_test(test_invalidate_validation),
 		cmocka_unit_test(test_sim_nested_invalidate),
 		cmocka_unit_test(test_sim_fail_nth_sweep),
