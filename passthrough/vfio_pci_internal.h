@@ -39,6 +39,9 @@ struct vfio_vec {
 	uint32_t data;
 	bool routed;			/* bound to a KVM irqfd route */
 	bool watched;			/* delivered from user space */
+	bool dead;			/* switched off: fd closed; the memory lives
+					 * until the event loop is past any callback
+					 * dispatched for it (evloop_defer) */
 };
 
 struct vfio_irqs {

@@ -34,31 +34,50 @@ static uint32_t devid(const struct vfio_pci *v)
 	return pci_dev_bdf(&v->pci);
 }
 
-/* Event loop / poll: drain the eventfd and deliver one message. */
-static bool vec_fire(struct vfio_vec *vec)
-{
-	struct vfio_pci *v = vec->v;
-	uint64_t cnt, addr;
-	uint32_t data;
+/* One message taken from a vector, to deliver without irq_lock. */
+struct vec_msg {
 	int type;
+	uint16_t idx;
+	uint64_t addr;
+	uint32_t data;
+};
 
-	if (read(vec->fd, &cnt, sizeof(cnt)) != sizeof(cnt))
+/*
+ * Consume vec's pending event. A callback may have been dispatched just
+ * before the guest switched the vector off: then the vector is dead and its
+ * fd closed (maybe reused), so it is not touched; its memory is still there.
+ */
+static bool vec_take_locked(struct vfio_pci *v, struct vfio_vec *vec, struct vec_msg *m)
+{
+	uint64_t cnt;
+
+	if (vec->dead || read(vec->fd, &cnt, sizeof(cnt)) != sizeof(cnt))
 		return false;
-	pthread_mutex_lock(&v->irq_lock);
-	type = v->irqs.type;
-	addr = vec->addr;
-	data = vec->data;
-	pthread_mutex_unlock(&v->irq_lock);
-	if (type == PDEV_IRQ_MSIX)
-		pci_msix_notify(&v->pci, vec->idx);
-	else if (type == PDEV_IRQ_MSI)
-		msi_send(&v->msi, addr, data, devid(v));
+	*m = (struct vec_msg){ v->irqs.type, vec->idx, vec->addr, vec->data };
 	return true;
 }
 
+static void vec_deliver(struct vfio_pci *v, const struct vec_msg *m)
+{
+	if (m->type == PDEV_IRQ_MSIX)
+		pci_msix_notify(&v->pci, m->idx);
+	else if (m->type == PDEV_IRQ_MSI)
+		msi_send(&v->msi, m->addr, m->data, devid(v));
+}
+
+/* Event loop: drain the eventfd and deliver one message. */
 static void vec_cb(void *opaque)
 {
-	vec_fire(opaque);
+	struct vfio_vec *vec = opaque;
+	struct vfio_pci *v = vec->v;
+	struct vec_msg m;
+	bool got;
+
+	pthread_mutex_lock(&v->irq_lock);
+	got = vec_take_locked(v, vec, &m);
+	pthread_mutex_unlock(&v->irq_lock);
+	if (got)
+		vec_deliver(v, &m);
 }
 
 static void vec_unwatch_locked(struct vfio_pci *v, struct vfio_vec *vec)
@@ -98,6 +117,13 @@ static void vec_apply_locked(struct vfio_pci *v, struct vfio_vec *vec, uint64_t 
 	vec->watched = true;
 }
 
+/*
+ * The guest can switch vectors off while the event loop is running vec_cb
+ * for one of them (evloop_del does not wait, and vec_cb takes irq_lock,
+ * which we hold). So: mark every vector dead and close its fd now, and free
+ * the array on the loop thread after that callback (evloop_defer). Without
+ * the memory for the deferral the array is leaked, never freed early.
+ */
 static void vecs_free_locked(struct vfio_pci *v)
 {
 	for (unsigned i = 0; i < v->irqs.n; i++) {
@@ -107,8 +133,13 @@ static void vecs_free_locked(struct vfio_pci *v)
 		vec_unroute_locked(v, vec);
 		if (vec->fd >= 0)
 			close(vec->fd);
+		vec->fd = -1;
+		vec->dead = true;
 	}
-	free(v->irqs.vec);
+	if (!v->loop)
+		free(v->irqs.vec);
+	else if (v->irqs.vec && evloop_defer(v->loop, free, v->irqs.vec))
+		fprintf(stderr, "vfio-pci: out of memory: leaking %u MSI vector(s)\n", v->irqs.n);
 	v->irqs = (struct vfio_irqs){ .type = -1 };
 }
 
@@ -286,17 +317,17 @@ out:
 
 int vfio_pci_poll(struct vfio_pci *v)
 {
-	struct vfio_vec *fire[64];
-	int total = 0;
+	struct vec_msg m[64];
 	unsigned n = 0;
 
-	/* Collect under the lock, deliver without it (delivery takes it). */
+	/* Take the messages under the lock (no vector pointer outlives it),
+	 * deliver without it (MSI-X delivery takes the device lock). */
 	pthread_mutex_lock(&v->irq_lock);
 	for (unsigned i = 0; i < v->irqs.n && n < 64; i++)
-		if (v->irqs.vec[i].watched)
-			fire[n++] = &v->irqs.vec[i];
+		if (v->irqs.vec[i].watched && vec_take_locked(v, &v->irqs.vec[i], &m[n]))
+			n++;
 	pthread_mutex_unlock(&v->irq_lock);
 	for (unsigned i = 0; i < n; i++)
-		total += vec_fire(fire[i]);
-	return total;
+		vec_deliver(v, &m[i]);
+	return (int)n;
 }

@@ -3,7 +3,8 @@
  * The device event loop: one thread blocked in epoll_wait on the registered
  * fds plus a stop eventfd. Callbacks are looked up by a registration id under
  * the lock and run without it, so a callback may add or remove watches; after
- * evloop_del returns from another thread, a callback already running may finish.
+ * evloop_del returns from another thread, a callback already running may finish
+ * (evloop_defer runs cleanup after it).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,6 +19,7 @@
 
 #define EVLOOP_BATCH	16
 #define EVLOOP_STOP_ID	0		/* epoll id of the stop eventfd */
+#define EVLOOP_JOB_ID	UINT64_MAX	/* epoll id of the deferred-job eventfd */
 
 struct evloop_watch {
 	int fd;
@@ -26,12 +28,20 @@ struct evloop_watch {
 	void *opaque;
 };
 
+struct evloop_job {
+	evloop_cb fn;
+	void *arg;
+	struct evloop_job *next;
+};
+
 struct evloop {
 	int epfd;
 	int stopfd;
+	int jobfd;
 	pthread_t thread;
 	bool running;			/* only touched by start/stop callers */
-	pthread_mutex_t lock;		/* protects w[], n, cap, next_id */
+	pthread_mutex_t lock;		/* protects w[], n, cap, next_id, jobs */
+	struct evloop_job *jobs;	/* deferred, oldest last */
 	struct evloop_watch *w;
 	size_t n, cap;
 	uint64_t next_id;
@@ -41,6 +51,7 @@ struct evloop *evloop_create(void)
 {
 	struct evloop *loop = calloc(1, sizeof(*loop));
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EVLOOP_STOP_ID };
+	struct epoll_event jev = { .events = EPOLLIN, .data.u64 = EVLOOP_JOB_ID };
 
 	if (!loop)
 		return NULL;
@@ -48,8 +59,10 @@ struct evloop *evloop_create(void)
 	loop->next_id = 1;
 	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
 	loop->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (loop->epfd < 0 || loop->stopfd < 0 ||
-	    epoll_ctl(loop->epfd, EPOLL_CTL_ADD, loop->stopfd, &ev))
+	loop->jobfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (loop->epfd < 0 || loop->stopfd < 0 || loop->jobfd < 0 ||
+	    epoll_ctl(loop->epfd, EPOLL_CTL_ADD, loop->stopfd, &ev) ||
+	    epoll_ctl(loop->epfd, EPOLL_CTL_ADD, loop->jobfd, &jev))
 		goto err_close;
 	return loop;
 err_close:
@@ -57,9 +70,53 @@ err_close:
 		close(loop->epfd);
 	if (loop->stopfd >= 0)
 		close(loop->stopfd);
+	if (loop->jobfd >= 0)
+		close(loop->jobfd);
 	pthread_mutex_destroy(&loop->lock);
 	free(loop);
 	return NULL;
+}
+
+/* Run every queued job (on the loop thread, or with the thread stopped). */
+static void run_jobs(struct evloop *loop)
+{
+	struct evloop_job *j, *prev = NULL, *next;
+	uint64_t drain;
+
+	if (read(loop->jobfd, &drain, sizeof(drain)) < 0)
+		drain = 0;
+	pthread_mutex_lock(&loop->lock);
+	j = loop->jobs;
+	loop->jobs = NULL;
+	pthread_mutex_unlock(&loop->lock);
+	for (; j; j = next) {		/* newest first: reverse to run in order */
+		next = j->next;
+		j->next = prev;
+		prev = j;
+	}
+	for (j = prev; j; j = next) {
+		next = j->next;
+		j->fn(j->arg);
+		free(j);
+	}
+}
+
+int evloop_defer(struct evloop *loop, evloop_cb fn, void *arg)
+{
+	struct evloop_job *j = malloc(sizeof(*j));
+	uint64_t one = 1;
+
+	if (!j)
+		return -ENOMEM;
+	*j = (struct evloop_job){ fn, arg, NULL };
+	pthread_mutex_lock(&loop->lock);
+	j->next = loop->jobs;
+	loop->jobs = j;
+	pthread_mutex_unlock(&loop->lock);
+	/* A full counter still wakes the loop; nothing to do on failure. */
+	if (write(loop->jobfd, &one, sizeof(one)) < 0)
+		one = 0;
+	return 0;
 }
 
 void evloop_destroy(struct evloop *loop)
@@ -67,8 +124,10 @@ void evloop_destroy(struct evloop *loop)
 	if (!loop)
 		return;
 	evloop_stop(loop);
+	run_jobs(loop);
 	close(loop->epfd);
 	close(loop->stopfd);
+	close(loop->jobfd);
 	pthread_mutex_destroy(&loop->lock);
 	free(loop->w);
 	free(loop);
@@ -169,7 +228,9 @@ static void *evloop_thread(void *arg)
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.u64 == EVLOOP_STOP_ID)
 				return NULL;
-			if (lookup_id(loop, ev[i].data.u64, &w))
+			if (ev[i].data.u64 == EVLOOP_JOB_ID)
+				run_jobs(loop);
+			else if (lookup_id(loop, ev[i].data.u64, &w))
 				w.cb(w.opaque);
 		}
 	}
@@ -201,4 +262,5 @@ void evloop_stop(struct evloop *loop)
 	if (read(loop->stopfd, &drain, sizeof(drain)) < 0)
 		drain = 0;
 	loop->running = false;
+	run_jobs(loop);		/* no callback can be running any more */
 }

@@ -85,9 +85,79 @@ static void test_destroy_without_start(void **state)
 	close(c.fd);
 }
 
+/* A callback that is running while another thread removes its watch. */
+struct slow {
+	int fd;
+	int entered, left;		/* atomic */
+	int job_saw_left;		/* atomic: left, as seen by the deferred job */
+	int jobs;			/* atomic */
+};
+
+static void slow_cb(void *opaque)
+{
+	struct slow *s = opaque;
+	uint64_t v;
+
+	if (read(s->fd, &v, sizeof(v)) != sizeof(v))
+		return;
+	__atomic_store_n(&s->entered, 1, __ATOMIC_SEQ_CST);
+	usleep(100000);			/* the remover acts meanwhile */
+	__atomic_store_n(&s->left, 1, __ATOMIC_SEQ_CST);
+}
+
+static void slow_job(void *opaque)
+{
+	struct slow *s = opaque;
+
+	__atomic_store_n(&s->job_saw_left, __atomic_load_n(&s->left, __ATOMIC_SEQ_CST),
+			 __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&s->jobs, 1, __ATOMIC_SEQ_CST);
+}
+
+/* evloop_defer runs after the callback that was already running. */
+static void test_defer_after_running_callback(void **state)
+{
+	struct evloop *loop = evloop_create();
+	struct slow s = { .fd = eventfd(0, EFD_NONBLOCK) };
+	struct timespec ts = { 0, 1000000 };
+
+	assert_non_null(loop);
+	assert_int_equal(evloop_add(loop, s.fd, slow_cb, &s), 0);
+	assert_int_equal(evloop_start(loop), 0);
+	kick(s.fd, 1);
+	for (int i = 0; i < 2000 && !__atomic_load_n(&s.entered, __ATOMIC_SEQ_CST); i++)
+		nanosleep(&ts, NULL);
+	assert_true(__atomic_load_n(&s.entered, __ATOMIC_SEQ_CST));
+	assert_int_equal(evloop_del(loop, s.fd), 0);
+	assert_int_equal(__atomic_load_n(&s.left, __ATOMIC_SEQ_CST), 0);
+	assert_int_equal(evloop_defer(loop, slow_job, &s), 0);
+	for (int i = 0; i < 2000 && !__atomic_load_n(&s.jobs, __ATOMIC_SEQ_CST); i++)
+		nanosleep(&ts, NULL);
+	assert_int_equal(__atomic_load_n(&s.jobs, __ATOMIC_SEQ_CST), 1);
+	assert_int_equal(__atomic_load_n(&s.job_saw_left, __ATOMIC_SEQ_CST), 1);
+	evloop_destroy(loop);
+	close(s.fd);
+}
+
+/* Without a running thread, deferred jobs run at stop/destroy, in order. */
+static void test_defer_without_thread(void **state)
+{
+	struct evloop *loop = evloop_create();
+	struct slow s = { .fd = -1 };
+
+	assert_non_null(loop);
+	assert_int_equal(evloop_defer(loop, slow_job, &s), 0);
+	assert_int_equal(evloop_defer(loop, slow_job, &s), 0);
+	assert_int_equal(__atomic_load_n(&s.jobs, __ATOMIC_SEQ_CST), 0);
+	evloop_destroy(loop);
+	assert_int_equal(s.jobs, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defer_after_running_callback),
+		cmocka_unit_test(test_defer_without_thread),
 		cmocka_unit_test(test_callback_runs),
 		cmocka_unit_test(test_destroy_without_start),
 	};
