@@ -69,11 +69,44 @@ static int replay_one(const struct iova_map *m, void *opaque)
 	return shadow_map_locked(r->v, r->d, m);
 }
 
-static void domain_ioas_drop(struct vdomain *d)
+/* The host endpoint still attached to pt (a detach the host refused). */
+static struct vendpoint *pt_holder_locked(struct viommu *v, const struct hiopt *hw, uint32_t pt)
 {
-	d->hw->ops->ioas_destroy(d->hw->be, d->ioas);
+	for (size_t i = 0; i < v->nr_eps; i++)
+		if (v->eps[i].hw == hw && v->eps[i].host_attached && v->eps[i].host_pt == pt)
+			return &v->eps[i];
+	return NULL;
+}
+
+/*
+ * The domain no longer needs its IOAS. If the host would not detach a device
+ * from it (a reset while the backend fails), it cannot be destroyed yet:
+ * empty it, so the device reaches nothing, and leave it to that endpoint,
+ * which destroys it once the device is detached or re-pointed.
+ */
+static void domain_ioas_drop(struct viommu *v, struct vdomain *d)
+{
+	struct vendpoint *ep = pt_holder_locked(v, d->hw, d->ioas);
+	uint64_t unmapped;
+
+	if (ep && !ep->has_orphan) {
+		d->hw->ops->unmap(d->hw->be, d->ioas, 0, UINT64_MAX, &unmapped);
+		ep->orphan_ioas = d->ioas;
+		ep->has_orphan = true;
+	} else {
+		d->hw->ops->ioas_destroy(d->hw->be, d->ioas);
+	}
 	d->has_ioas = false;
 	d->hw = NULL;
+}
+
+/* Destroy ep's orphaned IOAS once the device is no longer on it. */
+static void orphan_release_locked(struct vendpoint *ep)
+{
+	if (ep->has_orphan && (!ep->host_attached || ep->host_pt != ep->orphan_ioas)) {
+		ep->hw->ops->ioas_destroy(ep->hw->be, ep->orphan_ioas);
+		ep->has_orphan = false;
+	}
 }
 
 /* Give d an IOAS holding its mappings (replayed 1:1, never per page). */
@@ -92,7 +125,7 @@ static int domain_ioas_get(struct viommu *v, struct vdomain *d, const struct hio
 	d->has_ioas = true;
 	ret = iova_tree_foreach(d->tree, replay_one, &r);
 	if (ret) {
-		domain_ioas_drop(d);
+		domain_ioas_drop(v, d);
 		return ret;
 	}
 	*fresh = true;
@@ -104,7 +137,7 @@ void shadow_domain_put_locked(struct viommu *v, struct vdomain *d)
 	if (d->nested)
 		nested_host_put_locked(v, d);
 	else if (d->has_ioas && !d->nr_host)
-		domain_ioas_drop(d);
+		domain_ioas_drop(v, d);
 }
 
 static int map_ram_identity(struct viommu *v, const struct hiopt *hw, uint32_t ioas)
@@ -167,6 +200,7 @@ int shadow_block_locked(struct viommu *v, struct vendpoint *ep)
 	ret = be_err(v, ep->hw->ops->device_detach(ep->hw->be, ep->dev));
 	if (!ret)
 		ep->host_attached = false;
+	orphan_release_locked(ep);
 	return ret;
 }
 
@@ -192,6 +226,7 @@ int shadow_dev_attach_locked(struct viommu *v, struct vendpoint *ep, uint32_t pt
 		return ret;
 	ep->host_attached = true;
 	ep->host_pt = pt;
+	orphan_release_locked(ep);
 	return 0;
 }
 
@@ -223,7 +258,7 @@ int shadow_switch_locked(struct viommu *v, struct vendpoint *ep, struct vdomain 
 	if (ret && fresh && target->nested)
 		nested_host_put_locked(v, target);
 	else if (ret && fresh)
-		domain_ioas_drop(target);
+		domain_ioas_drop(v, target);
 	return ret;
 }
 

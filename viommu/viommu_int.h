@@ -55,6 +55,10 @@ struct vendpoint {
 	struct hiopt_dev *dev;
 	bool host_attached;		/* attached to host_pt on the host */
 	uint32_t host_pt;
+	/* An emptied IOAS of a freed domain that the host would not detach
+	 * this device from; destroyed once the device leaves it. */
+	bool has_orphan;
+	uint32_t orphan_ioas;
 	bool nest_ok;			/* backend nests a 48-bit x86 stage 1 */
 };
 
