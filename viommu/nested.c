@@ -202,12 +202,25 @@ err_parent:
 
 void nested_host_put_locked(struct viommu *v, struct vdomain *d)
 {
+	struct vendpoint *ep;
+
 	if (!d->has_hwpt || d->nr_host)
 		return;
-	/* No device uses them now: the nested HWPT pins its parent, which pins
-	 * the stage-2 IOAS (shared, released with the viommu). */
-	d->hw->ops->hwpt_destroy(d->hw->be, d->s1_hwpt);
-	d->hw->ops->hwpt_destroy(d->hw->be, d->s1_parent);
+	/* A device the host would not detach (a reset while the backend
+	 * fails) still walks the guest's table: try once more to block it,
+	 * else the HWPTs stay with that endpoint until the device leaves. */
+	ep = shadow_pt_holder_locked(v, d->hw, d->s1_hwpt);
+	if (ep && shadow_block_locked(v, ep) && !ep->has_orphan) {
+		ep->has_orphan = true;
+		ep->orphan_nested = true;
+		ep->orphan_pt = d->s1_hwpt;
+		ep->orphan_parent = d->s1_parent;
+	} else {
+		/* The nested HWPT pins its parent, which pins the stage-2 IOAS
+		 * (shared, released with the viommu). */
+		d->hw->ops->hwpt_destroy(d->hw->be, d->s1_hwpt);
+		d->hw->ops->hwpt_destroy(d->hw->be, d->s1_parent);
+	}
 	d->has_hwpt = false;
 	d->hw = NULL;
 }

@@ -69,8 +69,7 @@ static int replay_one(const struct iova_map *m, void *opaque)
 	return shadow_map_locked(r->v, r->d, m);
 }
 
-/* The host endpoint still attached to pt (a detach the host refused). */
-static struct vendpoint *pt_holder_locked(struct viommu *v, const struct hiopt *hw, uint32_t pt)
+struct vendpoint *shadow_pt_holder_locked(struct viommu *v, const struct hiopt *hw, uint32_t pt)
 {
 	for (size_t i = 0; i < v->nr_eps; i++)
 		if (v->eps[i].hw == hw && v->eps[i].host_attached && v->eps[i].host_pt == pt)
@@ -86,13 +85,15 @@ static struct vendpoint *pt_holder_locked(struct viommu *v, const struct hiopt *
  */
 static void domain_ioas_drop(struct viommu *v, struct vdomain *d)
 {
-	struct vendpoint *ep = pt_holder_locked(v, d->hw, d->ioas);
+	struct vendpoint *ep = shadow_pt_holder_locked(v, d->hw, d->ioas);
 	uint64_t unmapped;
 
-	if (ep && !ep->has_orphan) {
+	/* Try once more to block it; else it keeps the IOAS, emptied. */
+	if (ep && shadow_block_locked(v, ep) && !ep->has_orphan) {
 		d->hw->ops->unmap(d->hw->be, d->ioas, 0, UINT64_MAX, &unmapped);
-		ep->orphan_ioas = d->ioas;
 		ep->has_orphan = true;
+		ep->orphan_nested = false;
+		ep->orphan_pt = d->ioas;
 	} else {
 		d->hw->ops->ioas_destroy(d->hw->be, d->ioas);
 	}
@@ -100,13 +101,20 @@ static void domain_ioas_drop(struct viommu *v, struct vdomain *d)
 	d->hw = NULL;
 }
 
-/* Destroy ep's orphaned IOAS once the device is no longer on it. */
+/* Destroy ep's orphaned host objects once the device is no longer on them. */
 static void orphan_release_locked(struct vendpoint *ep)
 {
-	if (ep->has_orphan && (!ep->host_attached || ep->host_pt != ep->orphan_ioas)) {
-		ep->hw->ops->ioas_destroy(ep->hw->be, ep->orphan_ioas);
-		ep->has_orphan = false;
+	const struct hiopt *hw = ep->hw;
+
+	if (!ep->has_orphan || (ep->host_attached && ep->host_pt == ep->orphan_pt))
+		return;
+	if (ep->orphan_nested) {
+		hw->ops->hwpt_destroy(hw->be, ep->orphan_pt);
+		hw->ops->hwpt_destroy(hw->be, ep->orphan_parent);
+	} else {
+		hw->ops->ioas_destroy(hw->be, ep->orphan_pt);
 	}
+	ep->has_orphan = false;
 }
 
 /* Give d an IOAS holding its mappings (replayed 1:1, never per page). */

@@ -55,10 +55,11 @@ struct vendpoint {
 	struct hiopt_dev *dev;
 	bool host_attached;		/* attached to host_pt on the host */
 	uint32_t host_pt;
-	/* An emptied IOAS of a freed domain that the host would not detach
-	 * this device from; destroyed once the device leaves it. */
-	bool has_orphan;
-	uint32_t orphan_ioas;
+	/* Host objects of a freed domain that the host would not detach this
+	 * device from: an emptied IOAS, or a nested HWPT (orphan_pt) and its
+	 * nest parent; destroyed once the device leaves them. */
+	bool has_orphan, orphan_nested;
+	uint32_t orphan_pt, orphan_parent;
 	bool nest_ok;			/* backend nests a 48-bit x86 stage 1 */
 };
 
@@ -129,6 +130,8 @@ void dom_bypass_changed_locked(struct viommu *v);
 /* shadow.c (caller holds v->lock). Return 0 or -errno from the backend. */
 int shadow_switch_locked(struct viommu *v, struct vendpoint *ep, struct vdomain *target);
 int shadow_block_locked(struct viommu *v, struct vendpoint *ep);
+/* The host endpoint still attached to pt (a detach the host refused), or NULL. */
+struct vendpoint *shadow_pt_holder_locked(struct viommu *v, const struct hiopt *hw, uint32_t pt);
 void shadow_domain_put_locked(struct viommu *v, struct vdomain *d);
 int shadow_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m);
 int shadow_unmap_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m);
