@@ -15,6 +15,7 @@
 #include "passthrough/sim/sim_iommu.h"
 #include "vmm/memmap.h"
 #include "viommu/viommu.h"
+#include "bench/bench_util.h"
 
 #define RAM		0x400000ULL
 #define RAM_SIZE	0x2000000ULL	/* 32 MiB */
@@ -146,28 +147,14 @@ struct bench {
 	uint64_t requests;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void die(const char *what)
 {
-	fprintf(stderr, "bench_nested: %s failed\n", what);
-	exit(1);
+	bench_die("bench_nested", what);
 }
 
 static void req(struct bench *b, const void *r, size_t len)
 {
-	uint8_t resp[4];
-	size_t written;
-
-	viommu_handle_request(b->v, r, len, resp, sizeof(resp), &written);
-	if (written != 4 || resp[0] != VIRTIO_IOMMU_S_OK)
-		die("request");
+	bench_req("bench_nested", b->v, r, len);
 	b->requests++;
 }
 
@@ -331,10 +318,10 @@ static void row(const char *name, void (*round)(struct bench *, uint64_t, int), 
 	round(&b, n, mode);			/* warm-up: stage-2 IOAS, allocations */
 	memset(b.shim.calls, 0, sizeof(b.shim.calls));
 	b.requests = 0;
-	t = now_s();
+	t = bench_now_s();
 	for (r = 0; r < rounds; r++)
 		round(&b, n, mode);
-	t = (now_s() - t) / rounds;
+	t = (bench_now_s() - t) / rounds;
 	for (k = 0; k < OP_N; k++) {
 		calls += b.shim.calls[k];
 		if (b.shim.calls[k] && len < (int)sizeof(ops))

@@ -17,6 +17,7 @@
 #include "vmm/memmap.h"
 #include "viommu/nested.h"
 #include "viommu/viommu.h"
+#include "bench/bench_util.h"
 
 #define RAM		0x400000ULL	/* 2 MiB aligned */
 #define RAM_SIZE	0x800000ULL
@@ -33,28 +34,14 @@ struct bench {
 	struct viommu *v;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void die(const char *what)
 {
-	fprintf(stderr, "bench_shadow: %s failed\n", what);
-	exit(1);
+	bench_die("bench_shadow", what);
 }
 
 static void req(struct viommu *v, const void *r, size_t len)
 {
-	uint8_t resp[4];
-	size_t written;
-
-	viommu_handle_request(v, r, len, resp, sizeof(resp), &written);
-	if (written != 4 || resp[0] != VIRTIO_IOMMU_S_OK)
-		die("request");
+	bench_req("bench_shadow", v, r, len);
 }
 
 static void map(struct viommu *v, uint64_t iova, uint64_t size, uint64_t gpa)
@@ -131,14 +118,14 @@ static void row_map_unmap(uint64_t size, unsigned batch, uint64_t requests)
 	double t;
 
 	bench_up(&b, true);
-	t = now_s();
+	t = bench_now_s();
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < batch; i++)
 			map(b.v, IOVA0 + i * size, size, RAM + (i * size) % RAM_SIZE);
 		unmap(b.v, IOVA0, batch * size);
 		done += batch + 1;
 	}
-	t = now_s() - t;
+	t = bench_now_s() - t;
 	printf("| shadow MAP+UNMAP %-6s batch %-3u  | %12.0f | %12.0f | %8.2f |\n",
 	       size == 0x1000 ? "4 KiB" : "2 MiB", batch, done / t, rounds * batch / t,
 	       t * 1e9 / done);
@@ -201,10 +188,10 @@ static void row_invalidate(uint64_t requests)
 	put_pte(b.ram, RAM + 0x2000, (RAM + 0x3000) | e);
 	put_pte(b.ram, RAM + 0x3000 + 8, (RAM + 0x100000) | e);
 	req(b.v, &at, sizeof(at));
-	t = now_s();
+	t = bench_now_s();
 	for (i = 0; i < requests; i++)
 		req(b.v, &inv, sizeof(inv));
-	t = now_s() - t;
+	t = bench_now_s() - t;
 	viommu_nested_stats(b.v, &ns);
 	if (ns.host_invalidates != requests)
 		die("host invalidation count");

@@ -16,7 +16,7 @@
 #include "errno.h"
 #include "guest.h"
 #include "lib.h"
-#include "viot.h"
+#include "setup.h"
 
 #define LEN		256u		/* positive transfers */
 #define NLEN		64u		/* transfers expected to fail */
@@ -231,36 +231,15 @@ static void test_bypass(struct iso *t)
 		      VIOMMU_FAULT_R_DOMAIN);
 }
 
-static uint64_t ram_top(const struct hvm_start_info *si)
-{
-	const struct hvm_memmap_table_entry *e = (const void *)(uintptr_t)si->memmap_paddr;
-	uint64_t top = 0;
-	uint32_t i;
-
-	for (i = 0; si->version >= 1 && e && i < si->memmap_entries; i++) {
-		if (e[i].type == HVM_MEMMAP_TYPE_RAM && e[i].addr + e[i].size > top)
-			top = e[i].addr + e[i].size;
-	}
-	return top;
-}
-
 static int setup_devices(struct iso *t, const struct hvm_start_info *si)
 {
-	struct pci_func fv, fe;
-	struct viot_info viot;
 	uint32_t fact = 0;
+	uint16_t bdf;
 
-	acpi_init(si);
-	pci_init();
-	viot_parse(&viot);
-	if (!check("setup.virtio_iommu_present", !viommu_find(&fv)) ||
-	    !check("setup.edu_present", !edu_find(0, &fe)) ||
-	    !check("setup.edu_endpoint_id", !viot_endpoint(&viot, 0, fe.bdf, &t->ep)) ||
-	    !check("setup.virtio_iommu_init", !viommu_open(&t->v, &fv, VIOMMU_WANT_DEFAULT)) ||
-	    !check("setup.edu_bar0_mapped", !edu_open(&t->edu, &fe)))
+	if (setup_viommu_edu(si, VIOMMU_WANT_DEFAULT, &t->v, &t->edu, &t->ep, &bdf))
 		return -1;
 	printf("edu %02x:%02x.%x endpoint 0x%x BAR0 0x%lx, ram_top 0x%lx, ownership %s\n",
-	       fe.bdf >> 8, (fe.bdf >> 3) & 31, fe.bdf & 7, t->ep, t->edu.mmio, t->ram_top,
+	       bdf >> 8, (bdf >> 3) & 31, bdf & 7, t->ep, t->edu.mmio, t->ram_top,
 	       t->lax_ownership ? "lax" : "strict");
 	check("edu.id", (edu_id(&t->edu) & 0xff) == 0xed);
 	check("edu.liveness_inverts", edu_alive(&t->edu));
@@ -297,7 +276,7 @@ int guest_main(const struct hvm_start_info *si)
 	t.qemu_quirks = cmdline_is("quirks", "qemu");
 	t.lax_ownership = cmdline_is("ownership", "lax");
 	t.faults_optional = cmdline_is("faults", "optional");
-	t.ram_top = si && si->magic == HVM_START_MAGIC_VALUE ? ram_top(si) : 0;
+	t.ram_top = setup_ram_top(si);
 	if (!setup_devices(&t, si))
 		run_tests(&t, si);
 	return check_summary();

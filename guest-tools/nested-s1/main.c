@@ -8,13 +8,12 @@
  */
 #include "nested.h"
 
-#include "acpi.h"
 #include "check.h"
 #include "console.h"
 #include "errno.h"
 #include "guest.h"
 #include "lib.h"
-#include "viot.h"
+#include "setup.h"
 
 #define SCRATCH_OFF	2048u		/* edu buffer half used for read-back */
 
@@ -137,41 +136,17 @@ static void test_swap(struct ns *t)
 	check("swap.no_fault_event", viommu_drain_faults(&t->v) == 0);
 }
 
-static uint64_t ram_top(const struct hvm_start_info *si)
-{
-	const struct hvm_memmap_table_entry *e;
-	uint64_t top = 0;
-	uint32_t i;
-
-	if (!si || si->magic != HVM_START_MAGIC_VALUE || si->version < 1)
-		return 0;
-	e = (const void *)(uintptr_t)si->memmap_paddr;
-	for (i = 0; e && i < si->memmap_entries; i++) {
-		if (e[i].type == HVM_MEMMAP_TYPE_RAM && e[i].addr + e[i].size > top)
-			top = e[i].addr + e[i].size;
-	}
-	return top;
-}
-
 static int setup_devices(struct ns *t, const struct hvm_start_info *si)
 {
-	struct pci_func fv, fe;
-	struct viot_info viot;
+	uint16_t bdf;
 
-	acpi_init(si);
-	pci_init();
-	viot_parse(&viot);
-	if (!check("setup.virtio_iommu_present", !viommu_find(&fv)) ||
-	    !check("setup.edu_present", !edu_find(0, &fe)) ||
-	    !check("setup.edu_endpoint_id", !viot_endpoint(&viot, 0, fe.bdf, &t->ep)) ||
-	    !check("setup.virtio_iommu_init", !viommu_open(&t->v, &fv, VIOMMU_WANT_NESTED)) ||
-	    !check("setup.edu_bar0_mapped", !edu_open(&t->edu, &fe)) ||
+	if (setup_viommu_edu(si, VIOMMU_WANT_NESTED, &t->v, &t->edu, &t->ep, &bdf) ||
 	    !check("setup.nested_negotiated", viommu_has(&t->v, VIOMMU_F_X_NESTED)))
 		return -1;
 	if (viommu_has(&t->v, VIOMMU_F_BYPASS_CONFIG))
 		check("setup.bypass_config_off", viommu_set_bypass(&t->v, 0) == 0);
-	printf("edu %02x:%02x.%x endpoint 0x%x BAR0 0x%lx, ram_top 0x%lx\n", fe.bdf >> 8,
-	       (fe.bdf >> 3) & 31, fe.bdf & 7, t->ep, t->edu.mmio, t->ram_top);
+	printf("edu %02x:%02x.%x endpoint 0x%x BAR0 0x%lx, ram_top 0x%lx\n", bdf >> 8,
+	       (bdf >> 3) & 31, bdf & 7, t->ep, t->edu.mmio, t->ram_top);
 	if (!check("setup.table_built", build_table(t)))
 		return -1;
 	printf("stage-1 root 0x%lx, %u table pages, 2 MiB leaf at 0x%lx\n",
@@ -187,7 +162,7 @@ int guest_main(const struct hvm_start_info *si)
 	static struct ns t;
 
 	printf("nested-s1: edu DMA through a guest-owned stage-1 table\n");
-	t.ram_top = ram_top(si);
+	t.ram_top = setup_ram_top(si);
 	if (!setup_devices(&t, si)) {
 		test_positive(&t);
 		test_swap(&t);

@@ -8,7 +8,6 @@
  * "pages=N" on the command line (2..512, default 256). Prints one line per
  * mode and exits PASS when every request succeeded.
  */
-#include "acpi.h"
 #include "check.h"
 #include "cmdline.h"
 #include "console.h"
@@ -16,7 +15,7 @@
 #include "guest.h"
 #include "io.h"
 #include "lib.h"
-#include "viot.h"
+#include "setup.h"
 #include "virtio_iommu.h"
 #include "../nested-s1/nested.h"
 
@@ -148,17 +147,7 @@ static void bench_nested(struct bench *b, bool per_page)
 
 static int setup(struct bench *b, const struct hvm_start_info *si)
 {
-	struct pci_func fv, fe;
-	struct viot_info viot;
-
-	acpi_init(si);
-	pci_init();
-	viot_parse(&viot);
-	if (!check("setup.virtio_iommu_present", !viommu_find(&fv)) ||
-	    !check("setup.edu_present", !edu_find(0, &fe)) ||
-	    !check("setup.edu_endpoint_id", !viot_endpoint(&viot, 0, fe.bdf, &b->ep)) ||
-	    !check("setup.virtio_iommu_init", !viommu_open(&b->v, &fv, VIOMMU_WANT_NESTED)) ||
-	    !check("setup.edu_bar0_mapped", !edu_open(&b->edu, &fe)))
+	if (setup_viommu_edu(si, VIOMMU_WANT_NESTED, &b->v, &b->edu, &b->ep, NULL))
 		return -1;
 	b->next_dom = b->v.cfg.domain_start;
 	return 0;
