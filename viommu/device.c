@@ -9,8 +9,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include "vmm/evloop.h"
 #include "vmm/memmap.h"
+#include "vmm/virtio/vdev.h"
 #include "vmm/virtio/virtio_pci.h"
 #include "viommu/viommu_int.h"
 
@@ -20,6 +24,7 @@
 #define VIOMMU_EVENTQ		1
 #define VIOMMU_REQ_MAX		128	/* readable bytes we look at */
 #define DEFAULT_PAGE_MASK	((1ULL << 12) | (1ULL << 21) | (1ULL << 30))
+#define DEFAULT_MAX_FAULTS	256	/* pending fault events */
 
 static const uint64_t offered_features =
 	(1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_IOMMU_F_INPUT_RANGE) |
@@ -42,36 +47,47 @@ static void config_image(const struct viommu *v, struct virtio_iommu_config *c)
 	};
 }
 
-void viommu_config_read(struct viommu *v, uint32_t off, void *data, uint32_t len)
+static void config_read_locked(struct viommu *v, uint32_t off, void *data, uint32_t len)
 {
 	struct virtio_iommu_config c;
 
 	memset(data, 0, len);
 	if (off >= sizeof(c) || len > sizeof(c) - off)
 		return;
-	pthread_mutex_lock(&v->lock);
 	config_image(v, &c);
-	pthread_mutex_unlock(&v->lock);
 	memcpy(data, (uint8_t *)&c + off, len);
+}
+
+static void config_write_locked(struct viommu *v, uint32_t off, const void *data, uint32_t len)
+{
+	const uint32_t at = VIRTIO_IOMMU_CFG_BYPASS_OFF;
+	uint8_t val;
+
+	/* Only bypass is writable, and only with BYPASS_CONFIG (5.13.4). */
+	if (off > at || (uint64_t)off + len <= at || !has_feature(v, VIRTIO_IOMMU_F_BYPASS_CONFIG))
+		return;
+	/* Bits 1-7 are a driver error; the device presents 0 or 1. */
+	val = ((const uint8_t *)data)[at - off] & 1;
+	if (val == v->bypass)
+		return;
+	/* Unattached endpoints lose (or gain) their identity translation. */
+	viommu_xlate_wrlock(v);
+	v->bypass = val;
+	dom_bypass_changed_locked(v);
+	viommu_xlate_unlock(v, true);
+}
+
+void viommu_config_read(struct viommu *v, uint32_t off, void *data, uint32_t len)
+{
+	pthread_mutex_lock(&v->lock);
+	config_read_locked(v, off, data, len);
+	pthread_mutex_unlock(&v->lock);
 }
 
 void viommu_config_write(struct viommu *v, uint32_t off, const void *data, uint32_t len)
 {
-	const uint32_t at = VIRTIO_IOMMU_CFG_BYPASS_OFF;
-
-	/* Only bypass is writable, and only with BYPASS_CONFIG (5.13.4). */
-	if (off > at || (uint64_t)off + len <= at)
-		return;
 	pthread_mutex_lock(&v->lock);
-	if (has_feature(v, VIRTIO_IOMMU_F_BYPASS_CONFIG)) {
-		/* Bits 1-7 are a driver error; the device presents 0 or 1. */
-		uint8_t val = ((const uint8_t *)data)[at - off] & 1;
-
-		if (val != v->bypass) {
-			v->bypass = val;
-			dom_bypass_changed_locked(v);
-		}
-	}
+	config_write_locked(v, off, data, len);
 	pthread_mutex_unlock(&v->lock);
 }
 
@@ -80,58 +96,81 @@ uint64_t viommu_device_features(const struct viommu *v)
 	return v->dev_features;
 }
 
-bool viommu_set_driver_features(struct viommu *v, uint64_t features)
+static bool set_driver_features_locked(struct viommu *v, uint64_t features)
 {
 	if (features & ~v->dev_features)
 		return false;
-	pthread_mutex_lock(&v->lock);
 	v->drv_features = features;
-	pthread_mutex_unlock(&v->lock);
 	return true;
+}
+
+bool viommu_set_driver_features(struct viommu *v, uint64_t features)
+{
+	bool ok;
+
+	pthread_mutex_lock(&v->lock);
+	ok = set_driver_features_locked(v, features);
+	pthread_mutex_unlock(&v->lock);
+	return ok;
 }
 
 /* ---- faults and the eventq ---- */
 
 void viommu_set_fault_sink(struct viommu *v, viommu_fault_sink sink, void *opaque)
 {
-	pthread_mutex_lock(&v->lock);
+	pthread_mutex_lock(&v->fault_lock);
 	v->sink = sink;
 	v->sink_opaque = opaque;
-	pthread_mutex_unlock(&v->lock);
+	pthread_mutex_unlock(&v->fault_lock);
 }
 
+/*
+ * Put one event on the eventq (v->lock held, so the transport cannot reset
+ * or re-enable the queue meanwhile). 0 written; -EAGAIN no buffer yet (the
+ * event stays pending); -EIO the buffer was unusable (event dropped).
+ */
 static int eventq_put_locked(struct viommu *v, const struct virtio_iommu_fault *f)
 {
 	struct virtq *vq = v->vp ? virtio_pci_vq(v->vp, VIOMMU_EVENTQ) : NULL;
 	struct vq_elem elem;
-	uint16_t before;
 	int ret;
 
 	if (!vq || !vq->ready)
-		return -ENOSPC;
-	before = vq->last_avail;
-	ret = vq_pop(vq, &elem);
+		return -EAGAIN;
+	if (vq_begin(vq)) {
+		ret = -EPIPE;
+	} else {
+		ret = vq_pop(vq, &elem);
+		/* A malformed or too small buffer goes back unused (no split
+		 * reports); a broken ring gives nothing back. */
+		if (ret > 0 && elem.in_len >= sizeof(*f)) {
+			vq_copy_to_in(&elem, f, sizeof(*f));
+			vq_push(vq, elem.head, sizeof(*f));
+		} else if (ret != 0 && ret != -EPIPE) {
+			vq_push(vq, elem.head, 0);
+		}
+		if (ret != 0 && ret != -EPIPE)
+			virtio_pci_notify_locked(v->vp, VIOMMU_EVENTQ);
+	}
+	vq_end(vq);
+	if (ret == -EPIPE)
+		virtio_pci_needs_reset_locked(v->vp);
 	if (ret == 0)
-		return -ENOSPC;
-	/* Nothing consumed, or a head outside the ring: no descriptor to give
-	 * back (elem.head may not even be set), so no used entry. */
-	if (ret < 0 && (vq->last_avail == before || elem.head >= vq->size)) {
-		virtio_pci_needs_reset(v->vp);
-		return -ENOSPC;
-	}
-	/* A malformed or too small buffer goes back unused (no split reports). */
-	if (ret < 0 || elem.in_len < sizeof(*f)) {
-		vq_push(vq, elem.head, 0);
-		return -ENOSPC;
-	}
-	vq_copy_to_in(&elem, f, sizeof(*f));
-	vq_push(vq, elem.head, sizeof(*f));
-	virtio_pci_notify(v->vp, VIOMMU_EVENTQ);	/* checks vq_should_signal */
-	return 0;
+		return -EAGAIN;
+	return ret > 0 && elem.in_len >= sizeof(*f) ? 0 : -EIO;
 }
 
-static int report_fault_locked(struct viommu *v, uint32_t endpoint, uint8_t reason,
-			       uint32_t flags, uint64_t address)
+static void fault_kick(struct viommu *v)
+{
+	uint64_t one = 1;
+
+	/* A full counter still wakes the loop. */
+	if (v->fault_efd >= 0 && write(v->fault_efd, &one, sizeof(one)) < 0)
+		return;
+}
+
+int viommu_fault_put(struct viommu *v, uint32_t endpoint, uint8_t reason, uint32_t flags,
+		     uint64_t address)
 {
 	struct virtio_iommu_fault f = {
 		.reason = reason,
@@ -139,24 +178,95 @@ static int report_fault_locked(struct viommu *v, uint32_t endpoint, uint8_t reas
 		.endpoint = htole32(endpoint),
 		.address = htole64(address),
 	};
-	int ret = v->sink ? v->sink(v->sink_opaque, &f) : eventq_put_locked(v, &f);
+	bool kick = false;
+	int ret = 0;
 
-	if (ret)
-		v->stats.faults_dropped++;
-	else
-		v->stats.faults++;
-	return ret ? -ENOSPC : 0;
+	pthread_mutex_lock(&v->fault_lock);
+	if (v->sink) {
+		ret = v->sink(v->sink_opaque, &f) ? -ENOSPC : 0;
+	} else if (v->nr_faults == v->max_faults) {
+		ret = -ENOSPC;	/* bounded: a guest that never reads its eventq loses events */
+	} else {
+		v->faults[(v->fault_head + v->nr_faults) % v->max_faults] = f;
+		kick = v->nr_faults++ == 0;
+	}
+	pthread_mutex_unlock(&v->fault_lock);
+	if (v->sink || ret)
+		stat_inc(ret ? &v->stats.faults_dropped : &v->stats.faults);
+	if (kick)
+		fault_kick(v);
+	return ret;
+}
+
+/* The oldest pending event, if any. Only v->lock holders remove events. */
+static bool fault_peek(struct viommu *v, struct virtio_iommu_fault *f)
+{
+	bool have;
+
+	pthread_mutex_lock(&v->fault_lock);
+	have = v->nr_faults;
+	if (have)
+		*f = v->faults[v->fault_head];
+	pthread_mutex_unlock(&v->fault_lock);
+	return have;
+}
+
+static void fault_drop_oldest(struct viommu *v)
+{
+	pthread_mutex_lock(&v->fault_lock);
+	v->fault_head = (v->fault_head + 1) % v->max_faults;
+	v->nr_faults--;
+	pthread_mutex_unlock(&v->fault_lock);
+}
+
+void viommu_faults_flush_locked(struct viommu *v)
+{
+	struct virtio_iommu_fault f;
+
+	while (fault_peek(v, &f)) {
+		int ret = eventq_put_locked(v, &f);
+
+		if (ret == -EAGAIN)
+			return;		/* until the driver adds buffers */
+		stat_inc(ret ? &v->stats.faults_dropped : &v->stats.faults);
+		fault_drop_oldest(v);
+	}
+}
+
+/* A reset forgets the events meant for the driver that went away. */
+static void faults_discard(struct viommu *v)
+{
+	pthread_mutex_lock(&v->fault_lock);
+	v->fault_head = v->nr_faults = 0;
+	pthread_mutex_unlock(&v->fault_lock);
+}
+
+static void fault_efd_cb(void *opaque)
+{
+	struct viommu *v = opaque;
+	uint64_t cnt;
+
+	if (read(v->fault_efd, &cnt, sizeof(cnt)) < 0)
+		return;
+	pthread_mutex_lock(&v->lock);
+	viommu_faults_flush_locked(v);
+	pthread_mutex_unlock(&v->lock);
 }
 
 int viommu_report_fault(struct viommu *v, uint32_t endpoint, uint8_t reason,
 			uint32_t flags, uint64_t address)
 {
-	int ret;
+	int ret = viommu_fault_put(v, endpoint, reason, flags, address);
 
-	pthread_mutex_lock(&v->lock);
-	ret = report_fault_locked(v, endpoint, reason, flags, address);
-	pthread_mutex_unlock(&v->lock);
+	viommu_poll_faults(v);
 	return ret;
+}
+
+void viommu_poll_faults(struct viommu *v)
+{
+	pthread_mutex_lock(&v->lock);
+	viommu_faults_flush_locked(v);
+	pthread_mutex_unlock(&v->lock);
 }
 
 /* ---- translation for emulated endpoints ---- */
@@ -167,6 +277,7 @@ static uint32_t fault_access(unsigned access)
 	       (access & DMA_ACCESS_WRITE ? VIRTIO_IOMMU_FAULT_F_WRITE : 0);
 }
 
+/* v->xlate held (read or write): the state it reads cannot change. */
 static int translate_locked(struct viommu *v, uint32_t endpoint, uint64_t iova, uint64_t len,
 			    unsigned access, uint64_t *gpa, uint64_t *contig)
 {
@@ -182,8 +293,8 @@ static int translate_locked(struct viommu *v, uint32_t endpoint, uint64_t iova, 
 		return 0;
 	}
 	if (!d) {
-		report_fault_locked(v, endpoint, VIRTIO_IOMMU_FAULT_R_DOMAIN,
-				    fault_access(access) | VIRTIO_IOMMU_FAULT_F_ADDRESS, iova);
+		viommu_fault_put(v, endpoint, VIRTIO_IOMMU_FAULT_R_DOMAIN,
+				 fault_access(access) | VIRTIO_IOMMU_FAULT_F_ADDRESS, iova);
 		return -ENODEV;
 	}
 	if (d->nested) {
@@ -191,13 +302,13 @@ static int translate_locked(struct viommu *v, uint32_t endpoint, uint64_t iova, 
 		int ret = nested_translate_locked(v, d, iova, len, access, gpa, contig);
 
 		if (ret)
-			report_fault_locked(v, endpoint, VIRTIO_IOMMU_FAULT_R_MAPPING, f, iova);
+			viommu_fault_put(v, endpoint, VIRTIO_IOMMU_FAULT_R_MAPPING, f, iova);
 		return ret;
 	}
 	m = iova_tree_find(d->tree, iova);
 	if (!m || (m->flags & need) != need) {
-		report_fault_locked(v, endpoint, VIRTIO_IOMMU_FAULT_R_MAPPING,
-				    fault_access(access) | VIRTIO_IOMMU_FAULT_F_ADDRESS, iova);
+		viommu_fault_put(v, endpoint, VIRTIO_IOMMU_FAULT_R_MAPPING,
+				 fault_access(access) | VIRTIO_IOMMU_FAULT_F_ADDRESS, iova);
 		return m ? -EPERM : -EFAULT;
 	}
 	*gpa = m->gpa + (iova - m->start);
@@ -212,10 +323,11 @@ int viommu_translate(struct viommu *v, uint32_t endpoint, uint64_t iova, uint64_
 
 	if (!len)
 		return -EINVAL;
-	pthread_mutex_lock(&v->lock);
-	v->stats.translations++;
+	/* A read lock that nests in the caller's access window, if any. */
+	pthread_rwlock_rdlock(&v->xlate);
+	stat_inc(&v->stats.translations);
 	ret = translate_locked(v, endpoint, iova, len, access, gpa, contig);
-	pthread_mutex_unlock(&v->lock);
+	pthread_rwlock_unlock(&v->xlate);
 	return ret;
 }
 
@@ -225,7 +337,24 @@ static int dma_translate(void *opaque, uint32_t endpoint, uint64_t iova, uint64_
 	return viommu_translate(opaque, endpoint, iova, len, access, gpa, contig);
 }
 
-static const struct dma_ops viommu_dma_ops = { .translate = dma_translate };
+static uint64_t dma_window_begin(void *opaque)
+{
+	struct viommu *v = opaque;
+
+	pthread_rwlock_rdlock(&v->xlate);
+	return v->gen;
+}
+
+static void dma_window_end(void *opaque)
+{
+	struct viommu *v = opaque;
+
+	pthread_rwlock_unlock(&v->xlate);
+}
+
+static const struct dma_ops viommu_dma_ops = {
+	.translate = dma_translate, .begin = dma_window_begin, .end = dma_window_end,
+};
 
 void viommu_dma_ctx(struct viommu *v, uint32_t endpoint, struct dma_ctx *out)
 {
@@ -244,8 +373,10 @@ int viommu_add_endpoint(struct viommu *v, uint32_t endpoint)
 	int ret = 0;
 
 	pthread_mutex_lock(&v->lock);
+	viommu_xlate_wrlock(v);		/* the endpoint array may move */
 	if (!ep_add_locked(v, endpoint))
 		ret = -ENOMEM;
+	viommu_xlate_unlock(v, false);
 	pthread_mutex_unlock(&v->lock);
 	return ret;
 }
@@ -286,7 +417,7 @@ static int withdraw_feature_locked(struct viommu *v, unsigned bit)
 
 	if (f == v->dev_features)
 		return 0;
-	if (v->vp && virtio_pci_set_device_features(v->vp, f))
+	if (v->vp && virtio_pci_set_device_features_locked(v->vp, f))
 		return -EBUSY;
 	v->dev_features = f;
 	v->drv_features &= f;
@@ -344,7 +475,9 @@ int viommu_add_host_endpoint(struct viommu *v, uint32_t endpoint,
 	if (!hiopt || !dev)
 		return -EINVAL;
 	pthread_mutex_lock(&v->lock);
+	viommu_xlate_wrlock(v);
 	ret = add_host_locked(v, endpoint, hiopt, dev);
+	viommu_xlate_unlock(v, false);
 	pthread_mutex_unlock(&v->lock);
 	return ret;
 }
@@ -352,41 +485,61 @@ int viommu_add_host_endpoint(struct viommu *v, uint32_t endpoint,
 void viommu_stats(struct viommu *v, struct viommu_stats *out)
 {
 	pthread_mutex_lock(&v->lock);
-	*out = v->stats;
+	memcpy(out->requests, v->stats.requests, sizeof(out->requests));
+	memcpy(out->status, v->stats.status, sizeof(out->status));
+	memcpy(out->own_rejects, v->stats.own_rejects, sizeof(out->own_rejects));
+	out->discarded = v->stats.discarded;
+	out->host_errors = v->stats.host_errors;
+	/* Bumped outside v->lock (translations, the fault queue). */
+	out->faults = __atomic_load_n(&v->stats.faults, __ATOMIC_RELAXED);
+	out->faults_dropped = __atomic_load_n(&v->stats.faults_dropped, __ATOMIC_RELAXED);
+	out->translations = __atomic_load_n(&v->stats.translations, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&v->lock);
+}
+
+/* Every endpoint leaves its domain: once this returns, no device behind
+ * the viommu uses a translation from before (the generation moved). */
+static void reset_locked(struct viommu *v, bool system)
+{
+	viommu_xlate_wrlock(v);
+	if (system) {
+		v->bypass = v->cfg.bypass;	/* restored on system reset (5.13.4) */
+		v->drv_features = v->dev_features;
+	}
+	dom_reset_locked(v);		/* bypass keeps its value otherwise */
+	viommu_xlate_unlock(v, true);
+	faults_discard(v);
 }
 
 void viommu_device_reset(struct viommu *v)
 {
 	pthread_mutex_lock(&v->lock);
-	dom_reset_locked(v);		/* bypass keeps its value (5.13.4) */
+	reset_locked(v, false);
 	pthread_mutex_unlock(&v->lock);
 }
 
 void viommu_system_reset(struct viommu *v)
 {
 	pthread_mutex_lock(&v->lock);
-	v->bypass = v->cfg.bypass;	/* restored on system reset (5.13.4) */
-	v->drv_features = v->dev_features;
-	dom_reset_locked(v);
+	reset_locked(v, true);
 	pthread_mutex_unlock(&v->lock);
 }
 
-/* ---- virtio-pci glue ---- */
+/* ---- virtio-pci glue: every callback runs with v->lock held ---- */
 
 static void vp_cfg_read(void *opaque, uint32_t off, void *data, uint32_t len)
 {
-	viommu_config_read(opaque, off, data, len);
+	config_read_locked(opaque, off, data, len);
 }
 
 static void vp_cfg_write(void *opaque, uint32_t off, const void *data, uint32_t len)
 {
-	viommu_config_write(opaque, off, data, len);
+	config_write_locked(opaque, off, data, len);
 }
 
 static bool vp_features_ok(void *opaque, uint64_t features)
 {
-	return viommu_set_driver_features(opaque, features);
+	return set_driver_features_locked(opaque, features);
 }
 
 static size_t elem_out_len(const struct vq_elem *elem)
@@ -398,62 +551,48 @@ static size_t elem_out_len(const struct vq_elem *elem)
 	return len;
 }
 
-/* One chain: copy the readable part, run it, copy the writable part back. */
-static uint32_t process_elem(struct viommu *v, const struct vq_elem *elem)
+/* One chain: copy the readable part, run it, copy the writable part back.
+ * A chain vq_pop refused (err) goes back with used length 0. */
+static uint32_t process_elem(void *opaque, struct virtq *vq, struct vq_elem *elem, int err)
 {
 	uint8_t req[VIOMMU_REQ_MAX], resp[VIOMMU_PROBE_SIZE + sizeof(struct virtio_iommu_req_tail)];
-	size_t req_len = vq_copy_from_out(elem, req, sizeof(req));
-	size_t cap = elem->in_len < sizeof(resp) ? elem->in_len : sizeof(resp);
-	size_t written = 0;
+	struct viommu *v = opaque;
+	size_t req_len, cap, written;
 
+	(void)vq;
+	if (err) {
+		v->stats.discarded++;
+		return 0;
+	}
+	req_len = vq_copy_from_out(elem, req, sizeof(req));
+	cap = elem->in_len < sizeof(resp) ? elem->in_len : sizeof(resp);
 	if (elem_out_len(elem) < req_len)
 		req_len = elem_out_len(elem);
 	/* Handlers may leave parts of the reply unwritten (a short PROBE gets
 	 * only its tail): those bytes reach the guest as zeroes, never as stale
 	 * VMM stack. */
 	memset(resp, 0, cap);
-	viommu_handle_request(v, req, req_len, resp, cap, &written);
+	written = viommu_handle_request_locked(v, req, req_len, resp, cap);
 	return vq_copy_to_in(elem, resp, written);
 }
 
 static void vp_queue_notify(void *opaque, struct virtio_pci *vp, uint16_t q)
 {
 	struct viommu *v = opaque;
-	struct virtq *vq = virtio_pci_vq(vp, q);
-	struct vq_elem elem;
-	int ret;
 
-	/* Eventq buffers are consumed when a fault happens. */
-	if (q != VIOMMU_REQUESTQ || !vq)
-		return;
-	for (;;) {
-		uint16_t before = vq->last_avail;
-
-		ret = vq_pop(vq, &elem);
-		if (!ret)
-			break;
-		/* An avail index the ring cannot hold consumes nothing (popping
-		 * again would spin forever), and a head outside the ring names
-		 * no descriptor to give back: only a reset recovers. */
-		if (ret < 0 && (vq->last_avail == before || elem.head >= vq->size)) {
-			virtio_pci_needs_reset(vp);
-			break;
-		}
-		if (ret < 0) {
-			pthread_mutex_lock(&v->lock);
-			v->stats.discarded++;
-			pthread_mutex_unlock(&v->lock);
-			vq_push(vq, elem.head, 0);
-			continue;
-		}
-		vq_push(vq, elem.head, process_elem(v, &elem));
-	}
-	virtio_pci_notify(vp, q);	/* interrupts only if vq_should_signal */
+	/* The requestq takes the same bounded drain as every virtio device;
+	 * new eventq buffers may take pending fault events. */
+	if (q == VIOMMU_REQUESTQ)
+		vdev_queue_drain(&v->reqq, vp, q, process_elem, v);
+	viommu_faults_flush_locked(v);
 }
 
 static void vp_reset(void *opaque)
 {
-	viommu_device_reset(opaque);
+	struct viommu *v = opaque;
+
+	reset_locked(v, false);
+	vdev_queue_reset(&v->reqq);
 }
 
 static const struct virtio_dev_ops viommu_vp_ops = {
@@ -477,6 +616,7 @@ static int attach_transport(struct viommu *v)
 		.opaque = v,
 		.dma = { .mem = v->cfg.mem },	/* the viommu itself is not translated */
 		.loop = v->cfg.loop,
+		.lock = &v->lock,
 	};
 
 	v->vp = virtio_pci_create(v->cfg.pci, &vc, v->cfg.slot);
@@ -515,6 +655,34 @@ static int apply_config(struct viommu *v, const struct viommu_config *cfg)
 	return viommu_resv_add_locked(v, cfg->resv, cfg->nr_resv);
 }
 
+static int faults_init(struct viommu *v)
+{
+	v->max_faults = DEFAULT_MAX_FAULTS;
+	v->faults = calloc(v->max_faults, sizeof(*v->faults));
+	if (!v->faults)
+		return -ENOMEM;
+	if (!v->cfg.loop)
+		return 0;	/* viommu_poll_faults delivers them */
+	v->fault_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (v->fault_efd < 0)
+		return -errno;
+	if (evloop_add(v->cfg.loop, v->fault_efd, fault_efd_cb, v) < 0) {
+		close(v->fault_efd);
+		v->fault_efd = -1;
+		return -EIO;
+	}
+	return 0;
+}
+
+static void faults_fini(struct viommu *v)
+{
+	if (v->fault_efd < 0)
+		return;
+	evloop_del(v->cfg.loop, v->fault_efd);
+	close(v->fault_efd);
+	v->fault_efd = -1;
+}
+
 struct viommu *viommu_create(const struct viommu_config *cfg)
 {
 	struct viommu *v;
@@ -525,12 +693,21 @@ struct viommu *viommu_create(const struct viommu_config *cfg)
 	if (!v)
 		return NULL;
 	pthread_mutex_init(&v->lock, NULL);
-	if (apply_config(v, cfg))
+	pthread_rwlock_init(&v->xlate, NULL);
+	pthread_mutex_init(&v->fault_lock, NULL);
+	vdev_queue_init(&v->reqq);
+	v->fault_efd = -1;
+	if (apply_config(v, cfg) || faults_init(v))
 		goto err_free;
 	if (cfg->pci && attach_transport(v))
-		goto err_free;
+		goto err_faults;
 	return v;
+err_faults:
+	faults_fini(v);
 err_free:
+	free(v->faults);
+	pthread_mutex_destroy(&v->fault_lock);
+	pthread_rwlock_destroy(&v->xlate);
 	pthread_mutex_destroy(&v->lock);
 	free(v);
 	return NULL;
@@ -545,6 +722,7 @@ void viommu_destroy(struct viommu *v)
 	viommu_unwatch_host_faults(v);
 	if (v->vp)
 		virtio_pci_destroy(v->vp);	/* no more queue work after this */
+	faults_fini(v);
 	pthread_mutex_lock(&v->lock);
 	for (i = 0; i < v->nr_eps; i++)
 		if (v->eps[i].hw)
@@ -552,7 +730,11 @@ void viommu_destroy(struct viommu *v)
 	dom_free_all_locked(v);
 	shadow_bypass_release_locked(v);
 	pthread_mutex_unlock(&v->lock);
+	vdev_queue_fini(&v->reqq);
+	pthread_mutex_destroy(&v->fault_lock);
+	pthread_rwlock_destroy(&v->xlate);
 	pthread_mutex_destroy(&v->lock);
+	free(v->faults);
 	free(v->eps);
 	free(v);
 }

@@ -131,7 +131,7 @@ int nested_translate_locked(struct viommu *v, struct vdomain *d, uint64_t iova, 
 	uint64_t n = 0;
 	int ret;
 
-	v->nstats.walks++;
+	stat_inc(&v->nstats.walks);
 	/* RESV_MEM IOVAs never translate (on hardware the MSI window is not
 	 * even looked up), whatever the guest table says. */
 	if (iova < v->cfg.input_start || iova > v->cfg.input_end || iova_reserved(v, iova, iova))
@@ -145,7 +145,7 @@ int nested_translate_locked(struct viommu *v, struct vdomain *d, uint64_t iova, 
 			ret = -EFAULT;
 	}
 	if (ret) {
-		v->nstats.walk_faults++;
+		stat_inc(&v->nstats.walk_faults);
 		return ret;
 	}
 	*gpa = leaf.out;
@@ -395,7 +395,12 @@ uint8_t nested_invalidate_locked(struct viommu *v, const struct virtio_iommu_req
 void viommu_nested_stats(struct viommu *v, struct viommu_nested_stats *out)
 {
 	pthread_mutex_lock(&v->lock);
-	*out = v->nstats;
+	out->attach_tables = v->nstats.attach_tables;
+	out->invalidates = v->nstats.invalidates;
+	out->host_invalidates = v->nstats.host_invalidates;
+	/* Bumped by translations outside v->lock. */
+	out->walks = __atomic_load_n(&v->nstats.walks, __ATOMIC_RELAXED);
+	out->walk_faults = __atomic_load_n(&v->nstats.walk_faults, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&v->lock);
 }
 

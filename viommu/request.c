@@ -3,7 +3,8 @@
  * The requestq core: copy a request into a local union (no double fetch),
  * dispatch through a table indexed by type, one small handler per request,
  * and write the tail. Status choices cite virtio 1.3 section 5.13.6.x;
- * guest errors only ever become a status. Runs under v->lock.
+ * guest errors only ever become a status. Runs under v->lock, and under the
+ * translation lock for writing when it changes translations.
  */
 #include <endian.h>
 #include <errno.h>
@@ -299,16 +300,52 @@ static size_t run_request(struct viommu *v, const struct req_handler *h,
 	return put_tail(resp, tail_off, st);
 }
 
-int viommu_handle_request(struct viommu *v, const void *req, size_t req_len,
-			  void *resp, size_t resp_cap, size_t *written)
+/*
+ * Every request but PROBE may change what an emulated endpoint can reach, so
+ * it runs with the translation lock held for writing: no access window of a
+ * device behind the viommu is open meanwhile, and once the status is written
+ * no device uses a translation the request removed (UNMAP is strict for
+ * emulated endpoints too). A MAP only adds: the generation stays.
+ */
+static bool req_writes(uint8_t type)
+{
+	return type != VIRTIO_IOMMU_T_PROBE;
+}
+
+static bool req_removes(uint8_t type)
+{
+	return type != VIRTIO_IOMMU_T_PROBE && type != VIRTIO_IOMMU_T_MAP;
+}
+
+static size_t dispatch_locked(struct viommu *v, const struct req_handler *h,
+			      const union viommu_req *r, size_t req_len, uint8_t *resp,
+			      size_t resp_cap)
+{
+	size_t tail_off = h->probe ? VIOMMU_PROBE_SIZE : 0, n;
+	bool w = req_writes(r->head.type);
+
+	if (resp_cap < tail_off + sizeof(struct virtio_iommu_req_tail)) {
+		/* PROBE with a properties list shorter than probe_size: S_INVAL in
+		 * the tail that ends the buffer, no property written (5.13.6.7). */
+		v->stats.status[VIRTIO_IOMMU_S_INVAL]++;
+		return put_tail(resp, resp_cap - sizeof(struct virtio_iommu_req_tail),
+				VIRTIO_IOMMU_S_INVAL);
+	}
+	if (w)
+		viommu_xlate_wrlock(v);
+	n = run_request(v, h, r, req_len, resp, tail_off);
+	if (w)
+		viommu_xlate_unlock(v, req_removes(r->head.type));
+	return n;
+}
+
+size_t viommu_handle_request_locked(struct viommu *v, const void *req, size_t req_len,
+				    void *resp, size_t resp_cap)
 {
 	const struct req_handler *h = NULL;
 	union viommu_req r = { 0 };
-	size_t tail_off;
 
-	*written = 0;
 	memcpy(&r, req, req_len < sizeof(r) ? req_len : sizeof(r));
-	pthread_mutex_lock(&v->lock);
 	if (req_len >= 1)
 		h = handler_of(v, r.head.type);
 	/* Experimental types are counted in nstats by their handlers. */
@@ -317,19 +354,17 @@ int viommu_handle_request(struct viommu *v, const void *req, size_t req_len,
 	/* Unknown type: SHOULD NOT write, used length 0 (5.13.6). */
 	if (!h || resp_cap < sizeof(struct virtio_iommu_req_tail)) {
 		v->stats.discarded++;
-		goto out;
+		return 0;
 	}
-	tail_off = h->probe ? VIOMMU_PROBE_SIZE : 0;
-	if (resp_cap < tail_off + sizeof(struct virtio_iommu_req_tail)) {
-		/* PROBE with a properties list shorter than probe_size: S_INVAL in
-		 * the tail that ends the buffer, no property written (5.13.6.7). */
-		v->stats.status[VIRTIO_IOMMU_S_INVAL]++;
-		*written = put_tail(resp, resp_cap - sizeof(struct virtio_iommu_req_tail),
-				    VIRTIO_IOMMU_S_INVAL);
-		goto out;
-	}
-	*written = run_request(v, h, &r, req_len, resp, tail_off);
-out:
+	return dispatch_locked(v, h, &r, req_len, resp, resp_cap);
+}
+
+int viommu_handle_request(struct viommu *v, const void *req, size_t req_len,
+			  void *resp, size_t resp_cap, size_t *written)
+{
+	pthread_mutex_lock(&v->lock);
+	*written = viommu_handle_request_locked(v, req, req_len, resp, resp_cap);
+	viommu_faults_flush_locked(v);
 	pthread_mutex_unlock(&v->lock);
 	return 0;
 }

@@ -76,11 +76,18 @@ int viommu_translate(struct viommu *v, uint32_t endpoint, uint64_t iova, uint64_
 void viommu_dma_ctx(struct viommu *v, uint32_t endpoint, struct dma_ctx *out);
 
 /* Report a fault on the eventq (reason/flags: VIRTIO_IOMMU_FAULT_*). Never
- * blocks: without a buffer the event is counted as dropped. 0 or -ENOSPC. */
+ * blocks: without an eventq buffer the event waits in a bounded queue of
+ * pending events until the driver adds one; with that queue full it is
+ * counted as dropped (-ENOSPC). 0 or -ENOSPC. */
 int viommu_report_fault(struct viommu *v, uint32_t endpoint, uint8_t reason,
 			uint32_t flags, uint64_t address);
 
 void viommu_stats(struct viommu *v, struct viommu_stats *out);
+
+/* Move pending fault events (from translations on device threads) to the
+ * eventq now. With an event loop this happens by itself; tests without one
+ * call it. */
+void viommu_poll_faults(struct viommu *v);
 
 /* Forward pending host IOMMU faults (assigned devices) to the eventq now.
  * With an event loop this happens by itself; tests without one call it. */

@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 
+#include "vmm/virtio/vdev.h"
 #include "viommu/iova_tree.h"
 #include "viommu/nested.h"
 #include "viommu/viommu.h"
@@ -71,9 +72,29 @@ struct viommu_fault_src {
 	int fd;				/* the backend's fault_fd, not owned */
 };
 
+/*
+ * Threads and locks. Lock order: lock -> xlate -> fault_lock.
+ * - lock, the device lock: the virtio-pci transport runs every callback
+ *   under it (config, features, requestq, eventq, reset), so all of the
+ *   state below changes under it; a request runs on whichever thread
+ *   delivered the notify.
+ * - xlate, a rwlock around the translation state (eps, domains, their
+ *   trees and tables, bypass, resv): read-held by emulated endpoints for an
+ *   access window (viommu_translate, dma_begin..dma_end), write-held, with
+ *   lock, by whatever changes it. Translation never takes lock, so devices
+ *   behind the viommu never wait for a request that waits for them.
+ * - fault_lock: the pending fault events, filled from any thread (a
+ *   translation inside a device's window), moved to the eventq under lock.
+ */
 struct viommu {
-	pthread_mutex_t lock;		/* protects everything below; taken by
-					 * request handling, translate, config */
+	pthread_mutex_t lock;		/* the device lock, see above */
+	pthread_rwlock_t xlate;
+	uint64_t gen;			/* under xlate: bumped when a translation
+					 * may have been removed */
+	pthread_mutex_t fault_lock;
+	struct virtio_iommu_fault *faults;	/* ring of max_faults, under fault_lock */
+	unsigned fault_head, nr_faults, max_faults;
+	int fault_efd;			/* wakes the loop to deliver them, or -1 */
 	struct viommu_config cfg;	/* cfg.resv points to nothing after create */
 	uint64_t granule;		/* lowest bit of page_size_mask */
 	uint64_t dev_features, drv_features;
@@ -98,11 +119,44 @@ struct viommu {
 	struct viommu_stats stats;
 	struct viommu_nested_stats nstats;
 	struct virtio_pci *vp;		/* NULL without a transport */
-	viommu_fault_sink sink;
+	struct vdev_queue reqq;		/* the requestq's drain state */
+	viommu_fault_sink sink;		/* under fault_lock */
 	void *sink_opaque;
 	struct viommu_fault_src fault_src[VIOMMU_MAX_FAULT_SRC];
 	size_t nr_fault_src;
 };
+
+/* Take / drop the translation lock for writing (v->lock held). removed:
+ * a translation may be gone, so the generation moves and every cached
+ * translation (ring pointers) is re-checked at the next access window. */
+static inline void viommu_xlate_wrlock(struct viommu *v)
+{
+	pthread_rwlock_wrlock(&v->xlate);
+}
+
+static inline void viommu_xlate_unlock(struct viommu *v, bool removed)
+{
+	if (removed)
+		v->gen++;
+	pthread_rwlock_unlock(&v->xlate);
+}
+
+/* Counters bumped from several threads without v->lock. */
+static inline void stat_inc(uint64_t *c)
+{
+	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+}
+
+/* device.c: queue a fault event (any thread; xlate may be held, not
+ * fault_lock; 0, or -ENOSPC when dropped), and move pending events to the
+ * eventq (v->lock held). */
+int viommu_fault_put(struct viommu *v, uint32_t endpoint, uint8_t reason, uint32_t flags,
+		      uint64_t address);
+void viommu_faults_flush_locked(struct viommu *v);
+
+/* request.c: one request, v->lock held. Returns the used length. */
+size_t viommu_handle_request_locked(struct viommu *v, const void *req, size_t req_len,
+				    void *resp, size_t resp_cap);
 
 /* host_fault.c */
 int viommu_watch_host_faults_locked(struct viommu *v, const struct hiopt *hw);

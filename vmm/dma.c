@@ -64,6 +64,17 @@ void *dma_map_contig(const struct dma_ctx *ctx, uint64_t iova, uint64_t len, uns
 	return first;
 }
 
+uint64_t dma_begin(const struct dma_ctx *ctx)
+{
+	return ctx->ops && ctx->ops->begin ? ctx->ops->begin(ctx->opaque) : 0;
+}
+
+void dma_end(const struct dma_ctx *ctx)
+{
+	if (ctx->ops && ctx->ops->end)
+		ctx->ops->end(ctx->opaque);
+}
+
 static int dma_copy(const struct dma_ctx *ctx, uint64_t iova, void *buf, size_t len,
 		    bool write)
 {

@@ -30,6 +30,18 @@ struct dma_ops {
 	 */
 	int (*translate)(void *opaque, uint32_t endpoint, uint64_t iova, uint64_t len,
 			 unsigned access, uint64_t *gpa, uint64_t *contig);
+	/*
+	 * Optional: the access window. Between begin and end no change that
+	 * removes a translation (UNMAP, DETACH, an ATTACH that moves the
+	 * endpoint, domain destruction, IOMMU reset) can complete, so a host
+	 * pointer translated inside the window may be used until end, and no
+	 * longer. begin returns the translation generation: it differs from
+	 * the last one seen whenever a translation may have been removed since,
+	 * so a cache of translations (ring pointers) is valid only while the
+	 * generation it was filled at is current. Windows may nest.
+	 */
+	uint64_t (*begin)(void *opaque);
+	void (*end)(void *opaque);
 };
 
 struct dma_ctx {
@@ -38,6 +50,14 @@ struct dma_ctx {
 	void *opaque;
 	uint32_t endpoint;		/* endpoint ID = PCI BDF */
 };
+
+/*
+ * Every device access to guest memory through a translating context happens
+ * inside dma_begin/dma_end: pop, handle and push of a chain; one DMA
+ * transfer. dma_begin returns the generation (always 0 for identity).
+ */
+uint64_t dma_begin(const struct dma_ctx *ctx);
+void dma_end(const struct dma_ctx *ctx);
 
 /* Copy between device and guest memory through the hook. 0 or -errno; on error
  * a prefix of the transfer may have happened, as with real DMA. */

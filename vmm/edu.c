@@ -150,6 +150,19 @@ static bool bus_master_off(struct edu *e)
 	return !master;
 }
 
+/* One transfer inside one access window: an UNMAP or DETACH of its target
+ * either completes before it starts or waits until it is done. */
+static int dma_transfer(const struct dma_ctx *dma, uint64_t ram_addr, void *buf, size_t len,
+			bool to_ram)
+{
+	int ret;
+
+	dma_begin(dma);
+	ret = to_ram ? dma_write(dma, ram_addr, buf, len) : dma_read(dma, ram_addr, buf, len);
+	dma_end(dma);
+	return ret;
+}
+
 /* Run the latched DMA command; returns whether to signal. Called with
  * e->lock held; takes pci.lock briefly (never the other way round). */
 static bool dma_run_locked(struct edu *e)
@@ -166,10 +179,8 @@ static bool dma_run_locked(struct edu *e)
 		;
 	else if (bus_master_off(e))
 		ret = -EPERM;
-	else if (to_ram)
-		ret = dma_write(&e->dma, ram_addr, e->buf + off, (size_t)e->dma_cnt);
 	else
-		ret = dma_read(&e->dma, ram_addr, e->buf + off, (size_t)e->dma_cnt);
+		ret = dma_transfer(&e->dma, ram_addr, e->buf + off, (size_t)e->dma_cnt, to_ram);
 	if (ret)
 		e->status |= EDU_STATUS_DMA_FAULT;
 	e->dma_cmd &= ~(uint64_t)EDU_DMA_CMD_RUN;

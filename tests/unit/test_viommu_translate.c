@@ -364,16 +364,30 @@ static void test_pci_requestq_and_eventq(void **state)
 	post(p, 1, ev, 1);
 	assert_int_equal(viommu_translate(p->v, EP1, 0x7000, 4, DMA_ACCESS_WRITE, &gpa, &contig),
 			 -EFAULT);
+	/* Translation only queues the event (it may run on any device's
+	 * thread); the viommu moves it to the eventq under its own lock. */
+	assert_int_equal(used_idx(p, 1), 0);
+	viommu_poll_faults(p->v);
 	assert_int_equal(used_idx(p, 1), 1);
 	assert_int_equal(used_len(p, 1, 0), sizeof(struct virtio_iommu_fault));
 	expect_fault(g(p, ev_gpa), VIRTIO_IOMMU_FAULT_R_MAPPING,
 		     VIRTIO_IOMMU_FAULT_F_WRITE | VIRTIO_IOMMU_FAULT_F_ADDRESS, EP1, 0x7000);
-	/* No buffer left: dropped, not blocked. */
+	/* No buffer left: the event waits (bounded) for the next buffer. */
 	assert_int_equal(viommu_translate(p->v, EP1, 0x8000, 4, DMA_ACCESS_READ, &gpa, &contig),
 			 -EFAULT);
+	viommu_poll_faults(p->v);
 	viommu_stats(p->v, &s);
 	assert_int_equal(s.faults, 1);
-	assert_int_equal(s.faults_dropped, 1);
+	assert_int_equal(s.faults_dropped, 0);
+	assert_int_equal(used_idx(p, 1), 1);
+	memset(g(p, ev_gpa), 0, sizeof(struct virtio_iommu_fault));
+	post(p, 1, ev, 1);
+	kick(p, 1);				/* a new buffer takes it */
+	assert_int_equal(used_idx(p, 1), 2);
+	expect_fault(g(p, ev_gpa), VIRTIO_IOMMU_FAULT_R_MAPPING,
+		     VIRTIO_IOMMU_FAULT_F_READ | VIRTIO_IOMMU_FAULT_F_ADDRESS, EP1, 0x8000);
+	viommu_stats(p->v, &s);
+	assert_int_equal(s.faults, 2);
 	assert_int_equal(s.requests[VIRTIO_IOMMU_T_ATTACH], 1);
 }
 

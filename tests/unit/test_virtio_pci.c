@@ -6,6 +6,8 @@
  * PCI_CFG window, and notifies through a real event loop.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -50,7 +52,21 @@ struct fix {
 	uint16_t last_q;
 	bool refuse;
 	uint64_t offered_to_ok;
+	/* The race test: queue work and resets must never overlap. */
+	int in_notify, in_reset, overlaps, lock_free_calls;
+	bool slow_notify;
 };
+
+/* Every device callback runs under the device lock. */
+static void check_locked(struct fix *f)
+{
+	pthread_mutex_t *m = virtio_pci_lock(f->vp);
+
+	if (pthread_mutex_trylock(m) == 0) {
+		pthread_mutex_unlock(m);
+		__atomic_add_fetch(&f->lock_free_calls, 1, __ATOMIC_SEQ_CST);
+	}
+}
 
 static int rec_msi(void *opaque, uint64_t addr, uint32_t data, uint32_t devid)
 {
@@ -65,6 +81,7 @@ static void d_cfg_read(void *opaque, uint32_t off, void *data, uint32_t len)
 {
 	struct fix *f = opaque;
 
+	check_locked(f);
 	f->cfg_reads++;
 	memset(data, 0x10 + off, len);
 }
@@ -81,7 +98,15 @@ static void d_notify(void *opaque, struct virtio_pci *vp, uint16_t q)
 {
 	struct fix *f = opaque;
 
+	check_locked(f);
+	__atomic_store_n(&f->in_notify, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&f->in_reset, __ATOMIC_SEQ_CST))
+		__atomic_add_fetch(&f->overlaps, 1, __ATOMIC_SEQ_CST);
 	f->last_q = q;
+	/* Ring work takes a while: a reset that could run beside it would. */
+	if (f->slow_notify)
+		nanosleep(&(struct timespec){ .tv_nsec = 20000 }, NULL);
+	__atomic_store_n(&f->in_notify, 0, __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&f->notifies, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -92,7 +117,14 @@ static void d_driver_ok(void *opaque, struct virtio_pci *vp)
 
 static void d_reset(void *opaque)
 {
-	((struct fix *)opaque)->resets++;
+	struct fix *f = opaque;
+
+	check_locked(f);
+	__atomic_store_n(&f->in_reset, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&f->in_notify, __ATOMIC_SEQ_CST))
+		__atomic_add_fetch(&f->overlaps, 1, __ATOMIC_SEQ_CST);
+	f->resets++;
+	__atomic_store_n(&f->in_reset, 0, __ATOMIC_SEQ_CST);
 }
 
 static const struct virtio_dev_ops dev_ops = {
@@ -121,6 +153,38 @@ static uint64_t rd(struct fix *f, int type, uint32_t off, uint32_t len)
 static void wr(struct fix *f, int type, uint32_t off, uint32_t len, uint64_t v)
 {
 	bus_access(f->mmio, f->bar + f->cap_off[type] + off, &v, len, true);
+}
+
+/* What a device does after pushing: under its lock, inside the window. */
+static void dev_notify(struct fix *f, uint16_t q)
+{
+	struct virtq *vq = virtio_pci_vq(f->vp, q);
+
+	pthread_mutex_lock(virtio_pci_lock(f->vp));
+	vq_begin(vq);
+	virtio_pci_notify_locked(f->vp, q);
+	vq_end(vq);
+	pthread_mutex_unlock(virtio_pci_lock(f->vp));
+}
+
+static uint64_t drv_features(struct fix *f)
+{
+	uint64_t v;
+
+	pthread_mutex_lock(virtio_pci_lock(f->vp));
+	v = virtio_pci_driver_features_locked(f->vp);
+	pthread_mutex_unlock(virtio_pci_lock(f->vp));
+	return v;
+}
+
+static int set_dev_features(struct fix *f, uint64_t feats)
+{
+	int ret;
+
+	pthread_mutex_lock(virtio_pci_lock(f->vp));
+	ret = virtio_pci_set_device_features_locked(f->vp, feats);
+	pthread_mutex_unlock(virtio_pci_lock(f->vp));
+	return ret;
 }
 
 static void find_caps(struct fix *f)
@@ -237,10 +301,10 @@ static void test_features(void **state)
 	negotiate(f, v1 | 2);
 	assert_int_equal(rd(f, 1, STATUS, 1) & VIRTIO_STATUS_FEATURES_OK, VIRTIO_STATUS_FEATURES_OK);
 	assert_int_equal(f->offered_to_ok, v1 | 2);
-	assert_int_equal(virtio_pci_driver_features(f->vp), v1 | 2);
+	assert_int_equal(drv_features(f), v1 | 2);
 	wr(f, 1, GFSEL, 4, 0);
 	wr(f, 1, GF, 4, 0);				/* ignored after FEATURES_OK */
-	assert_int_equal(virtio_pci_driver_features(f->vp), v1 | 2);
+	assert_int_equal(drv_features(f), v1 | 2);
 	wr(f, 1, STATUS, 1, 0x0f);
 	assert_int_equal(f->driver_oks, 1);
 }
@@ -342,15 +406,17 @@ static void test_interrupts_and_isr(void **state)
 			bus_access(f->mmio, tbl + 16 * v + 4 * i, &e[i], 4, true);
 	}
 	cfg_wr(f, cap + 2, 2, 0x8000);
-	virtio_pci_notify(f->vp, 0);
+	dev_notify(f, 0);
 	assert_int_equal(f->nmsg, 1);
 	assert_int_equal(f->last_msi_data, 0x31);
 	assert_int_equal(rd(f, 3, 0, 1), 1);
 	assert_int_equal(rd(f, 3, 0, 1), 0);		/* read to clear */
 	*(uint16_t *)(f->ram + 0x1000) = 1;		/* VIRTQ_AVAIL_F_NO_INTERRUPT */
-	virtio_pci_notify(f->vp, 0);
+	dev_notify(f, 0);
 	assert_int_equal(f->nmsg, 1);
-	virtio_pci_config_changed(f->vp);
+	pthread_mutex_lock(virtio_pci_lock(f->vp));
+	virtio_pci_config_changed_locked(f->vp);
+	pthread_mutex_unlock(virtio_pci_lock(f->vp));
 	assert_int_equal(f->nmsg, 2);
 	assert_int_equal(f->last_msi_data, 0x30);
 	assert_int_equal(rd(f, 1, GEN, 1), 1);
@@ -369,7 +435,7 @@ static void test_reset(void **state)
 	assert_int_equal(f->resets, 1);
 	assert_int_equal(rd(f, 1, STATUS, 1), 0);
 	assert_false(vq->ready);
-	assert_int_equal(virtio_pci_driver_features(f->vp), 0);
+	assert_int_equal(drv_features(f), 0);
 	wr(f, 1, QSEL, 2, 0);
 	assert_int_equal(rd(f, 1, QSIZE, 2), QMAX);
 	assert_int_equal(rd(f, 1, QENABLE, 2), 0);
@@ -424,42 +490,103 @@ static void test_event_loop_notify(void **state)
 	evloop_destroy(loop);
 }
 
-/* With an event loop, a driver reset completes on the loop thread: until the
- * loop ran it, status keeps its old value and queue state is untouched. */
-static void test_event_loop_reset_is_async(void **state)
+/*
+ * Two threads against one device: the event loop runs queue work for kicks
+ * that a vCPU-like thread keeps sending, while this thread resets the device
+ * (plain 0, and the NEEDS_RESET-then-0 trick) and sets it up again. Queue
+ * work and reset must never overlap, and every callback holds the device
+ * lock. (Before the one-lock model, reset ran on the writing thread beside
+ * the loop's queue work.)
+ */
+struct kicker {
+	struct fix *f;
+	int stop;
+};
+
+static void *kick_thread(void *opaque)
+{
+	struct kicker *k = opaque;
+
+	while (!__atomic_load_n(&k->stop, __ATOMIC_SEQ_CST)) {
+		wr(k->f, 2, 0, 2, 0);
+		sched_yield();
+	}
+	return NULL;
+}
+
+static void test_reset_races_queue_work(void **state)
 {
 	struct evloop *loop = evloop_create();
-	struct virtq *vq;
+	struct kicker k = { 0 };
+	pthread_t th;
 	struct fix *f;
-	uint64_t st = 1;
 
 	assert_non_null(loop);
+	assert_int_equal(evloop_start(loop), 0);
 	make(state, loop);
 	f = *state;
-	vq = virtio_pci_vq(f->vp, 0);
+	f->slow_notify = true;
+	k.f = f;
 	negotiate(f, 1ULL << VIRTIO_F_VERSION_1);
 	setup_queue(f, 0, 8, RAM_GPA);
-	assert_true(vq->ready);
-	wr(f, 1, STATUS, 1, 0);			/* loop not started yet */
-	assert_int_not_equal(rd(f, 1, STATUS, 1), 0);
-	assert_true(vq->ready);
-	assert_int_equal(f->resets, 0);
-	wr(f, 1, STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE);	/* ignored while pending */
-	assert_int_equal(evloop_start(loop), 0);
-	for (int i = 0; i < 2000 && st; i++) {
-		st = rd(f, 1, STATUS, 1);
-		if (st)
-			nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	assert_int_equal(pthread_create(&th, NULL, kick_thread, &k), 0);
+	for (int i = 0; i < 2000 && !__atomic_load_n(&f->notifies, __ATOMIC_SEQ_CST); i++)
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	assert_true(f->notifies > 0);
+	for (int i = 0; i < 400; i++) {
+		if (i & 1)
+			wr(f, 1, STATUS, 1, VIRTIO_STATUS_NEEDS_RESET);
+		wr(f, 1, STATUS, 1, 0);
+		assert_int_equal(rd(f, 1, STATUS, 1), 0);	/* reset is synchronous */
+		negotiate(f, 1ULL << VIRTIO_F_VERSION_1);
+		setup_queue(f, 0, 8, RAM_GPA);
 	}
-	assert_int_equal(st, 0);
-	assert_int_equal(f->resets, 1);
-	assert_false(vq->ready);
-	/* From status 0 a reset is immediate: nothing can be running. */
-	wr(f, 1, STATUS, 1, 0);
-	assert_int_equal(rd(f, 1, STATUS, 1), 0);
+	__atomic_store_n(&k.stop, 1, __ATOMIC_SEQ_CST);
+	pthread_join(th, NULL);
 	evloop_stop(loop);
+	assert_int_equal(f->overlaps, 0);
+	assert_int_equal(f->lock_free_calls, 0);
+	assert_int_equal(f->resets, 400);
 	teardown(state);
 	evloop_destroy(loop);
+}
+
+/*
+ * Status follows virtio 1.3 2.1.2: only 0 resets, the driver cannot set
+ * NEEDS_RESET, and a write that would clear a set bit is ignored whole, so
+ * FEATURES_OK (and with it the features) cannot be dropped and renegotiated
+ * under live queues.
+ */
+static void test_status_rules(void **state)
+{
+	struct fix *f = *state;
+	uint8_t full;
+
+	wr(f, 1, STATUS, 1, VIRTIO_STATUS_NEEDS_RESET);	/* alone, from 0 */
+	assert_int_equal(rd(f, 1, STATUS, 1), 0);
+	assert_int_equal(f->resets, 0);
+	negotiate(f, 1ULL << VIRTIO_F_VERSION_1);
+	setup_queue(f, 0, 8, RAM_GPA);
+	wr(f, 1, STATUS, 1, rd(f, 1, STATUS, 1) | VIRTIO_STATUS_DRIVER_OK);
+	full = rd(f, 1, STATUS, 1);
+	assert_true(full & VIRTIO_STATUS_DRIVER_OK);
+	wr(f, 1, STATUS, 1, VIRTIO_STATUS_NEEDS_RESET);	/* the 0x40 trick */
+	assert_int_equal(rd(f, 1, STATUS, 1), full);
+	wr(f, 1, STATUS, 1, full | VIRTIO_STATUS_NEEDS_RESET);
+	assert_int_equal(rd(f, 1, STATUS, 1), full);	/* cannot set it */
+	wr(f, 1, STATUS, 1, full & ~VIRTIO_STATUS_FEATURES_OK);
+	assert_int_equal(rd(f, 1, STATUS, 1), full);	/* cannot clear bits */
+	wr(f, 1, STATUS, 1, full & ~VIRTIO_STATUS_DRIVER_OK);
+	assert_int_equal(rd(f, 1, STATUS, 1), full);
+	wr(f, 1, GFSEL, 4, 0);
+	wr(f, 1, GF, 4, 2);				/* features frozen */
+	assert_int_equal(drv_features(f), 1ULL << VIRTIO_F_VERSION_1);
+	assert_int_equal(f->resets, 0);
+	assert_true(virtio_pci_vq(f->vp, 0)->ready);
+	wr(f, 1, STATUS, 1, 0);				/* only 0 resets */
+	assert_int_equal(f->resets, 1);
+	assert_int_equal(rd(f, 1, STATUS, 1), 0);
+	assert_int_equal(f->lock_free_calls, 0);
 }
 
 /* A queue cannot be enabled before FEATURES_OK. */
@@ -477,13 +604,13 @@ static void test_set_device_features(void **state)
 {
 	struct fix *f = *state;
 
-	assert_int_equal(virtio_pci_set_device_features(f->vp, 1ULL << 1), 0);
+	assert_int_equal(set_dev_features(f, 1ULL << 1), 0);
 	wr(f, 1, DFSEL, 4, 0);
 	assert_int_equal(rd(f, 1, DF, 4), 1u << 1);
 	wr(f, 1, DFSEL, 4, 1);
 	assert_int_equal(rd(f, 1, DF, 4), 1u << (VIRTIO_F_VERSION_1 - 32));
 	wr(f, 1, STATUS, 1, VIRTIO_STATUS_ACKNOWLEDGE);
-	assert_int_equal(virtio_pci_set_device_features(f->vp, 0), -EBUSY);
+	assert_int_equal(set_dev_features(f, 0), -EBUSY);
 	wr(f, 1, DFSEL, 4, 0);
 	assert_int_equal(rd(f, 1, DF, 4), 1u << 1);
 }
@@ -493,7 +620,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_set_device_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ids_and_caps, setup, teardown),
-		cmocka_unit_test(test_event_loop_reset_is_async),
+		cmocka_unit_test(test_reset_races_queue_work),
+		cmocka_unit_test_setup_teardown(test_status_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_enable_needs_features_ok, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_setup, setup, teardown),

@@ -9,15 +9,21 @@
 
 #include "vmm/virtio/vdev.h"
 
-static int fwd_translate(void *opaque, uint32_t endpoint, uint64_t iova, uint64_t len,
-			 unsigned access, uint64_t *gpa, uint64_t *contig)
+static struct dma_ctx fwd_inner(struct vdev_dma *d)
 {
-	struct vdev_dma *d = opaque;
 	struct dma_ctx in;
 
 	pthread_mutex_lock(&d->lock);
 	in = d->inner;
 	pthread_mutex_unlock(&d->lock);
+	return in;
+}
+
+static int fwd_translate(void *opaque, uint32_t endpoint, uint64_t iova, uint64_t len,
+			 unsigned access, uint64_t *gpa, uint64_t *contig)
+{
+	struct dma_ctx in = fwd_inner(opaque);
+
 	if (!in.ops) {
 		*gpa = iova;
 		*contig = len;
@@ -26,7 +32,23 @@ static int fwd_translate(void *opaque, uint32_t endpoint, uint64_t iova, uint64_
 	return in.ops->translate(in.opaque, in.endpoint, iova, len, access, gpa, contig);
 }
 
-static const struct dma_ops fwd_ops = { .translate = fwd_translate };
+static uint64_t fwd_begin(void *opaque)
+{
+	struct dma_ctx in = fwd_inner(opaque);
+
+	return dma_begin(&in);
+}
+
+static void fwd_end(void *opaque)
+{
+	struct dma_ctx in = fwd_inner(opaque);
+
+	dma_end(&in);
+}
+
+static const struct dma_ops fwd_ops = {
+	.translate = fwd_translate, .begin = fwd_begin, .end = fwd_end,
+};
 
 void vdev_dma_init(struct vdev_dma *d, const struct dma_ctx *inner, struct dma_ctx *outer)
 {
@@ -50,20 +72,17 @@ void vdev_dma_fini(struct vdev_dma *d)
 
 void vdev_queue_init(struct vdev_queue *s)
 {
-	pthread_mutex_init(&s->lock, NULL);
 	s->broken = false;
 }
 
 void vdev_queue_fini(struct vdev_queue *s)
 {
-	pthread_mutex_destroy(&s->lock);
+	(void)s;
 }
 
 void vdev_queue_reset(struct vdev_queue *s)
 {
-	pthread_mutex_lock(&s->lock);
 	s->broken = false;
-	pthread_mutex_unlock(&s->lock);
 }
 
 /* Ask the event loop to call us again for the rest of the ring. */
@@ -84,24 +103,19 @@ static enum drain_result drain_locked(struct vdev_queue *s, struct virtq *vq, bo
 {
 	unsigned done = 0;
 
-	while (!s->broken) {
-		uint16_t before = vq->last_avail;
+	for (;;) {
 		int ret = vq_pop(vq, &s->elem);
 
 		if (!ret)
 			return DRAIN_EMPTY;
-		/* An avail index or head the ring cannot hold leaves no
-		 * descriptor to give back: only a reset recovers. */
-		if (ret < 0 && (vq->last_avail == before || s->elem.head >= vq->size)) {
-			s->broken = true;
+		/* No descriptor to give back: only a reset recovers. */
+		if (ret == -EPIPE)
 			return DRAIN_BROKEN;
-		}
 		vq_push(vq, s->elem.head, fn(opaque, vq, &s->elem, ret < 0 ? ret : 0));
 		*pushed = true;
 		if (bounded && ++done == VDEV_BATCH)
 			return DRAIN_MORE;
 	}
-	return DRAIN_EMPTY;
 }
 
 void vdev_queue_drain(struct vdev_queue *s, struct virtio_pci *vp, uint16_t q,
@@ -109,18 +123,21 @@ void vdev_queue_drain(struct vdev_queue *s, struct virtio_pci *vp, uint16_t q,
 {
 	struct virtq *vq = virtio_pci_vq(vp, q);
 	bool pushed = false;
-	enum drain_result r;
+	enum drain_result r = DRAIN_BROKEN;
 
-	if (!vq)
+	if (!vq || s->broken)
 		return;
-	pthread_mutex_lock(&s->lock);
 	/* Without a loop the notifying vCPU does the work: no need to yield. */
-	r = drain_locked(s, vq, virtio_pci_notify_fd(vp, q) >= 0, fn, opaque, &pushed);
-	pthread_mutex_unlock(&s->lock);
+	if (!vq_begin(vq))
+		r = drain_locked(s, vq, virtio_pci_notify_fd(vp, q) >= 0, fn, opaque, &pushed);
+	/* Signal inside the window: it reads the driver's suppression flags. */
 	if (pushed)
-		virtio_pci_notify(vp, q);
-	if (r == DRAIN_BROKEN)
-		virtio_pci_needs_reset(vp);
-	else if (r == DRAIN_MORE)
+		virtio_pci_notify_locked(vp, q);
+	vq_end(vq);
+	if (r == DRAIN_BROKEN) {
+		s->broken = true;
+		virtio_pci_needs_reset_locked(vp);
+	} else if (r == DRAIN_MORE) {
 		rekick(vp, q);
+	}
 }

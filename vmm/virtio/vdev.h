@@ -21,10 +21,9 @@
 
 /*
  * The transport keeps a copy of the dma_ctx it was created with. The device
- * hands it an outer context whose translate forwards to `inner`, which
- * vdev_dma_set may replace at any time. Rings are resolved when the driver
- * enables a queue, so a new context applies to rings enabled afterwards and
- * to every buffer popped afterwards.
+ * hands it an outer context whose ops (translate, begin, end) forward to
+ * `inner`, which vdev_dma_set replaces while the device is being wired,
+ * before the guest runs (the viommu needs the device's BDF first).
  */
 struct vdev_dma {
 	pthread_mutex_t lock;		/* protects inner */
@@ -45,19 +44,23 @@ void vdev_dma_fini(struct vdev_dma *d);
  */
 typedef uint32_t (*vdev_req_fn)(void *opaque, struct virtq *vq, struct vq_elem *elem, int err);
 
+/* Per-queue state of the drain loop. Under the device lock, like the queue. */
 struct vdev_queue {
-	/* Serialises request handling (notifies may come from several vCPUs
-	 * when there is no event loop) and protects broken and elem. */
-	pthread_mutex_t lock;
 	bool broken;			/* ring unusable until the driver resets */
 	struct vq_elem elem;
 };
 
 void vdev_queue_init(struct vdev_queue *s);
 void vdev_queue_fini(struct vdev_queue *s);
-/* Forget a broken ring (device reset). */
+/* Forget a broken ring (device reset). Device lock held. */
 void vdev_queue_reset(struct vdev_queue *s);
-/* Pop, handle and push available chains of queue q, then interrupt. */
+/*
+ * Pop, handle and push up to VDEV_BATCH available chains of queue q inside
+ * one access window, then interrupt. Runs from the queue_notify callback,
+ * with the device lock held, on whichever thread delivered the notify.
+ * A ring that is broken or became unreachable sets DEVICE_NEEDS_RESET and
+ * is left alone until the driver resets the device.
+ */
 void vdev_queue_drain(struct vdev_queue *s, struct virtio_pci *vp, uint16_t q,
 		      vdev_req_fn fn, void *opaque);
 

@@ -3,7 +3,10 @@
  * virtio-pci modern transport (virtio 1.3 section 4.1). One 64-bit memory BAR
  * holds common config, ISR, device config, notify registers and the MSI-X
  * table/PBA; vendor capabilities describe them, plus the PCI_CFG window.
- * Device callbacks always run without the transport lock held.
+ * One device lock covers the transport, the queues and the device model:
+ * every device callback runs with it held, on whichever thread got there
+ * (a vCPU for register accesses, the event loop for kicks), so a reset can
+ * never run beside queue work.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -39,37 +42,34 @@
 #define ACT_FEATURES		(1u << 1)
 #define ACT_DRIVER_OK		(1u << 2)
 #define ACT_CONFIG_IRQ		(1u << 3)
-#define ACT_RESET_ASYNC		(1u << 4)	/* finish the reset on the loop thread */
 
 struct vp_queue {
-	struct virtq vq;		/* setup fields under vp->lock; ring state owned by the device */
+	struct virtq vq;		/* under the device lock, setup and ring state */
 	uint16_t vector;
 	uint16_t index;
 	int efd;			/* -1 without an event loop */
 	struct virtio_pci *vp;
 };
 
+/*
+ * Lock order: pci_host lock (config cycles) -> device lock -> the locks of
+ * whatever the device calls while holding it: its IOMMU's DMA window
+ * (dma_begin), the pci_dev lock (MSI-X delivery), memmap and bus rwlocks.
+ * The device lock is never taken while holding any of those.
+ */
 struct virtio_pci {
 	struct pci_dev pci;
-	struct virtio_pci_config cfg;
 	struct pci_host *host;
-	uint64_t features;		/* offered: cfg.features | VERSION_1 */
 	uint8_t pcicfg_cap;		/* config offset of the PCI_CFG capability */
-	/* Protects every field below and the setup fields of q[].vq. Never held
-	 * around device callbacks, MSI-X delivery or PCI calls. */
-	pthread_mutex_t lock;
+	pthread_mutex_t *lock;		/* the device lock: cfg.lock or own_lock */
+	pthread_mutex_t own_lock;
+	/* Everything below is under *lock. */
+	struct virtio_pci_config cfg;
+	uint64_t features;		/* offered: cfg.features | VERSION_1 */
 	uint32_t dev_feat_sel, drv_feat_sel;
 	uint64_t driver_features;
 	uint16_t config_vector, queue_select;
 	uint8_t status, generation, isr;
-	/*
-	 * A driver reset (status 0) with an event loop is finished on the loop
-	 * thread, the only thread that touches ring state, so it can never race
-	 * queue work. Until then status keeps reading non-zero, which the driver
-	 * must wait out (virtio 1.3 section 4.1.4.3.2).
-	 */
-	bool reset_pending;
-	int reset_efd;			/* kicks reset_work on the loop, -1 without */
 	struct vp_queue q[VIRTIO_MAX_QUEUES];
 };
 
@@ -129,24 +129,25 @@ static void reset_locked(struct virtio_pci *vp)
 	}
 }
 
+/*
+ * Only a write of 0 resets (virtio 1.3 section 2.1.2). NEEDS_RESET is the
+ * device's bit: a driver write cannot set it. The driver must not clear a
+ * bit (2.1.2): a write that would is ignored whole, so features, queues and
+ * domains can never be renegotiated under a live device. FEATURES_OK is
+ * granted by run_actions once the device accepted the features.
+ */
 static unsigned status_write_locked(struct virtio_pci *vp, uint8_t val)
 {
 	uint8_t old = vp->status, now;
 	unsigned act = 0;
 
 	if (!val) {
-		/* Queues only run after FEATURES_OK (queue_enable needs it), so from
-		 * status 0 there is no queue work to wait for. */
-		if (vp->reset_efd < 0 || !old) {
-			reset_locked(vp);
-			return ACT_RESET;
-		}
-		vp->reset_pending = true;
-		return ACT_RESET_ASYNC;
+		reset_locked(vp);
+		return ACT_RESET;
 	}
-	/* NEEDS_RESET is the device's bit; FEATURES_OK is granted only after the
-	 * features were checked (outside the lock). */
 	now = (val & ~VIRTIO_STATUS_NEEDS_RESET) | (old & VIRTIO_STATUS_NEEDS_RESET);
+	if (old & ~now)
+		return 0;
 	if ((now & VIRTIO_STATUS_FEATURES_OK) && !(old & VIRTIO_STATUS_FEATURES_OK)) {
 		now &= ~VIRTIO_STATUS_FEATURES_OK;
 		act |= ACT_FEATURES;
@@ -210,7 +211,7 @@ static unsigned common_set_locked(struct virtio_pci *vp, uint32_t field, uint64_
 					      (val & 0xffffffffULL) << (32 * sel);
 		return 0;
 	case 0x10: vp->config_vector = vector_ok(vp, val); return 0;
-	case 0x14: return vp->reset_pending ? 0 : status_write_locked(vp, val);
+	case 0x14: return status_write_locked(vp, val);
 	case 0x16: vp->queue_select = val; return 0;
 	default: return queue_set_locked(vp, field, val);
 	}
@@ -239,48 +240,30 @@ static bool common_field(uint64_t off, uint32_t len, uint32_t *field, uint32_t *
 	return false;
 }
 
-static void features_check(struct virtio_pci *vp)
+static void features_check_locked(struct virtio_pci *vp)
 {
 	const struct virtio_dev_ops *ops = vp->cfg.ops;
-	uint64_t feats;
+	uint64_t feats = vp->driver_features;
 	bool ok;
 
-	pthread_mutex_lock(&vp->lock);
-	feats = vp->driver_features;
-	pthread_mutex_unlock(&vp->lock);
 	ok = !(feats & ~vp->features) && (feats & (1ULL << VIRTIO_F_VERSION_1));
 	ok = ok && (!ops->features_ok || ops->features_ok(vp->cfg.opaque, feats));
-	pthread_mutex_lock(&vp->lock);
-	if (ok && vp->status)
+	if (ok)
 		vp->status |= VIRTIO_STATUS_FEATURES_OK;
-	pthread_mutex_unlock(&vp->lock);
 }
 
-static void run_actions(struct virtio_pci *vp, unsigned act)
+static void run_actions_locked(struct virtio_pci *vp, unsigned act)
 {
 	const struct virtio_dev_ops *ops = vp->cfg.ops;
-	uint8_t status;
-	uint16_t vector;
 
-	if (act & ACT_RESET_ASYNC) {
-		uint64_t one = 1;
-
-		/* A full counter still wakes the loop; nothing else to do on error. */
-		if (write(vp->reset_efd, &one, sizeof(one)) < 0)
-			return;
-	}
 	if ((act & ACT_RESET) && ops->reset)
 		ops->reset(vp->cfg.opaque);
 	if (act & ACT_FEATURES)
-		features_check(vp);
-	pthread_mutex_lock(&vp->lock);
-	status = vp->status;
-	vector = vp->config_vector;
-	pthread_mutex_unlock(&vp->lock);
-	if ((act & ACT_DRIVER_OK) && (status & VIRTIO_STATUS_FEATURES_OK) && ops->driver_ok)
+		features_check_locked(vp);
+	if ((act & ACT_DRIVER_OK) && (vp->status & VIRTIO_STATUS_FEATURES_OK) && ops->driver_ok)
 		ops->driver_ok(vp->cfg.opaque, vp);
-	if ((act & ACT_CONFIG_IRQ) && vector != VIRTIO_NO_VECTOR)
-		pci_msix_notify(&vp->pci, vector);
+	if ((act & ACT_CONFIG_IRQ) && vp->config_vector != VIRTIO_NO_VECTOR)
+		pci_msix_notify(&vp->pci, vp->config_vector);
 }
 
 static void common_read(struct virtio_pci *vp, uint64_t off, void *data, uint32_t len)
@@ -288,10 +271,10 @@ static void common_read(struct virtio_pci *vp, uint64_t off, void *data, uint32_
 	uint32_t field, shift;
 	uint64_t v = 0;
 
-	pthread_mutex_lock(&vp->lock);
+	pthread_mutex_lock(vp->lock);
 	if (common_field(off, len, &field, &shift))
 		v = common_get_locked(vp, field) >> shift;
-	pthread_mutex_unlock(&vp->lock);
+	pthread_mutex_unlock(vp->lock);
 	memcpy(data, &v, len);
 }
 
@@ -302,7 +285,7 @@ static void common_write(struct virtio_pci *vp, uint64_t off, const void *data, 
 	unsigned act = 0;
 
 	memcpy(&v, data, len);
-	pthread_mutex_lock(&vp->lock);
+	pthread_mutex_lock(vp->lock);
 	if (common_field(off, len, &field, &shift)) {
 		if (common_width[field] == 8 && len == 4) {
 			cur = common_get_locked(vp, field);
@@ -310,8 +293,8 @@ static void common_write(struct virtio_pci *vp, uint64_t off, const void *data, 
 		}
 		act = common_set_locked(vp, field, v);
 	}
-	pthread_mutex_unlock(&vp->lock);
-	run_actions(vp, act);
+	run_actions_locked(vp, act);
+	pthread_mutex_unlock(vp->lock);
 }
 
 /* ------------------------------------------------------- other regions */
@@ -319,46 +302,55 @@ static void common_write(struct virtio_pci *vp, uint64_t off, const void *data, 
 static void isr_read(struct virtio_pci *vp, uint64_t off, void *data, uint32_t len)
 {
 	memset(data, 0, len);
-	pthread_mutex_lock(&vp->lock);
+	pthread_mutex_lock(vp->lock);
 	if (off == 0) {
 		*(uint8_t *)data = vp->isr;
 		vp->isr = 0;	/* read to clear */
 	}
-	pthread_mutex_unlock(&vp->lock);
+	pthread_mutex_unlock(vp->lock);
 }
 
 static void devcfg_read(struct virtio_pci *vp, uint64_t off, void *data, uint32_t len)
 {
 	memset(data, 0, len);
+	pthread_mutex_lock(vp->lock);
 	if (off + len <= vp->cfg.cfg_size && vp->cfg.ops->cfg_read)
 		vp->cfg.ops->cfg_read(vp->cfg.opaque, off, data, len);
+	pthread_mutex_unlock(vp->lock);
 }
 
 static void devcfg_write(struct virtio_pci *vp, uint64_t off, const void *data, uint32_t len)
 {
+	pthread_mutex_lock(vp->lock);
 	if (off + len <= vp->cfg.cfg_size && vp->cfg.ops->cfg_write)
 		vp->cfg.ops->cfg_write(vp->cfg.opaque, off, data, len);
+	pthread_mutex_unlock(vp->lock);
+}
+
+/* Queue q's notify, on the thread that delivers it: the device lock is
+ * taken here, so the queue cannot be reset or re-enabled under the work. */
+static void queue_run(struct virtio_pci *vp, uint16_t q)
+{
+	pthread_mutex_lock(vp->lock);
+	if (vp->q[q].vq.ready && vp->cfg.ops->queue_notify)
+		vp->cfg.ops->queue_notify(vp->cfg.opaque, vp, q);
+	pthread_mutex_unlock(vp->lock);
 }
 
 static void notify_write(struct virtio_pci *vp, uint64_t off, const void *data, uint32_t len)
 {
 	uint64_t q = off / VP_NOTIFY_MULT, one = 1;
-	bool ready;
 
+	/* num_queues and efd are fixed at creation: no lock needed to read them. */
 	if ((off % VP_NOTIFY_MULT) || (len != 2 && len != 4) || q >= vp->cfg.num_queues)
 		return;
-	pthread_mutex_lock(&vp->lock);
-	ready = vp->q[q].vq.ready;
-	pthread_mutex_unlock(&vp->lock);
-	if (!ready)
+	if (vp->q[q].efd < 0) {
+		queue_run(vp, q);
 		return;
-	if (vp->q[q].efd >= 0) {
-		/* The loop thread runs queue_notify; a full counter still wakes it. */
-		if (write(vp->q[q].efd, &one, sizeof(one)) < 0)
-			return;
-	} else if (vp->cfg.ops->queue_notify) {
-		vp->cfg.ops->queue_notify(vp->cfg.opaque, vp, q);
 	}
+	/* The loop thread runs the queue; a full counter still wakes it. */
+	if (write(vp->q[q].efd, &one, sizeof(one)) < 0)
+		return;
 }
 
 struct vp_region {
@@ -504,55 +496,7 @@ static void queue_kick(void *opaque)
 
 	if (read(q->efd, &cnt, sizeof(cnt)) < 0)
 		return;
-	if (q->vp->cfg.ops->queue_notify)
-		q->vp->cfg.ops->queue_notify(q->vp->cfg.opaque, q->vp, q->index);
-}
-
-/* Loop thread: finish a driver reset after any queue work already queued. */
-static void reset_work(void *opaque)
-{
-	struct virtio_pci *vp = opaque;
-	uint64_t cnt;
-
-	if (read(vp->reset_efd, &cnt, sizeof(cnt)) < 0)
-		return;
-	pthread_mutex_lock(&vp->lock);
-	if (!vp->reset_pending) {
-		pthread_mutex_unlock(&vp->lock);
-		return;
-	}
-	reset_locked(vp);
-	pthread_mutex_unlock(&vp->lock);
-	if (vp->cfg.ops->reset)
-		vp->cfg.ops->reset(vp->cfg.opaque);
-	/* Status reads 0 only once the device model forgot its queue state too. */
-	pthread_mutex_lock(&vp->lock);
-	vp->reset_pending = false;
-	pthread_mutex_unlock(&vp->lock);
-}
-
-static int reset_init(struct virtio_pci *vp)
-{
-	if (!vp->cfg.loop)
-		return 0;
-	vp->reset_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (vp->reset_efd < 0)
-		return -errno;
-	if (evloop_add(vp->cfg.loop, vp->reset_efd, reset_work, vp) < 0) {
-		close(vp->reset_efd);
-		vp->reset_efd = -1;
-		return -EIO;
-	}
-	return 0;
-}
-
-static void reset_fini(struct virtio_pci *vp)
-{
-	if (vp->reset_efd < 0)
-		return;
-	evloop_del(vp->cfg.loop, vp->reset_efd);
-	close(vp->reset_efd);
-	vp->reset_efd = -1;
+	queue_run(q->vp, q->index);
 }
 
 static int queues_init(struct virtio_pci *vp)
@@ -629,28 +573,27 @@ struct virtio_pci *virtio_pci_create(struct pci_host *host, const struct virtio_
 	vp->cfg = *cfg;
 	vp->host = host;
 	vp->features = cfg->features | 1ULL << VIRTIO_F_VERSION_1;
-	pthread_mutex_init(&vp->lock, NULL);
+	pthread_mutex_init(&vp->own_lock, NULL);
+	vp->lock = cfg->lock ? cfg->lock : &vp->own_lock;
 	for (uint16_t i = 0; i < VIRTIO_MAX_QUEUES; i++)
 		vp->q[i].efd = -1;
-	vp->reset_efd = -1;
 	if (pci_setup(vp))
 		goto err_pci;
 	reset_locked(vp);
-	if (queues_init(vp) || reset_init(vp))
+	if (queues_init(vp))
 		goto err_queues;
 	if (pci_host_register(host, &vp->pci, slot) < 0)
 		goto err_queues;
 	/* The IOMMU knows this device by its BDF, which is only fixed now. */
-	pthread_mutex_lock(&vp->lock);
+	pthread_mutex_lock(vp->lock);
 	vp->cfg.dma.endpoint = pci_dev_bdf(&vp->pci);
-	pthread_mutex_unlock(&vp->lock);
+	pthread_mutex_unlock(vp->lock);
 	return vp;
 err_queues:
-	reset_fini(vp);
 	queues_fini(vp);
 err_pci:
 	pci_dev_fini(&vp->pci);
-	pthread_mutex_destroy(&vp->lock);
+	pthread_mutex_destroy(&vp->own_lock);
 	free(vp);
 	return NULL;
 }
@@ -660,9 +603,8 @@ void virtio_pci_destroy(struct virtio_pci *vp)
 	if (!vp)
 		return;
 	pci_host_unregister(vp->host, &vp->pci);
-	reset_fini(vp);
 	queues_fini(vp);
-	pthread_mutex_destroy(&vp->lock);
+	pthread_mutex_destroy(&vp->own_lock);
 	free(vp);
 }
 
@@ -678,67 +620,54 @@ struct virtq *virtio_pci_vq(struct virtio_pci *vp, uint16_t q)
 	return q < vp->cfg.num_queues ? &vp->q[q].vq : NULL;
 }
 
-int virtio_pci_set_device_features(struct virtio_pci *vp, uint64_t features)
+int virtio_pci_set_device_features_locked(struct virtio_pci *vp, uint64_t features)
 {
-	int ret = -EBUSY;
-
-	pthread_mutex_lock(&vp->lock);
-	if (!vp->status && !vp->reset_pending) {
-		vp->cfg.features = features;
-		vp->features = features | 1ULL << VIRTIO_F_VERSION_1;
-		ret = 0;
-	}
-	pthread_mutex_unlock(&vp->lock);
-	return ret;
+	if (vp->status)
+		return -EBUSY;
+	vp->cfg.features = features;
+	vp->features = features | 1ULL << VIRTIO_F_VERSION_1;
+	return 0;
 }
 
-uint64_t virtio_pci_driver_features(const struct virtio_pci *vp)
+uint64_t virtio_pci_driver_features_locked(const struct virtio_pci *vp)
 {
-	struct virtio_pci *m = (struct virtio_pci *)vp;
-	uint64_t f;
-
-	pthread_mutex_lock(&m->lock);
-	f = m->driver_features;
-	pthread_mutex_unlock(&m->lock);
-	return f;
+	return vp->driver_features;
 }
 
-void virtio_pci_notify(struct virtio_pci *vp, uint16_t q)
+void virtio_pci_notify_locked(struct virtio_pci *vp, uint16_t q)
 {
-	uint16_t vector;
-
 	if (q >= vp->cfg.num_queues || !vq_should_signal(&vp->q[q].vq))
 		return;
-	pthread_mutex_lock(&vp->lock);
 	vp->isr |= 1;
-	vector = vp->q[q].vector;
-	pthread_mutex_unlock(&vp->lock);
-	if (vector != VIRTIO_NO_VECTOR)
-		pci_msix_notify(&vp->pci, vector);
+	if (vp->q[q].vector != VIRTIO_NO_VECTOR)
+		pci_msix_notify(&vp->pci, vp->q[q].vector);
 }
 
-static void config_irq(struct virtio_pci *vp, bool bump, uint8_t status)
+static void config_irq_locked(struct virtio_pci *vp, bool bump, uint8_t status)
 {
-	uint16_t vector;
-
-	pthread_mutex_lock(&vp->lock);
 	vp->generation += bump;
 	vp->status |= status;
 	vp->isr |= 2;
-	vector = vp->config_vector;
-	pthread_mutex_unlock(&vp->lock);
-	if (vector != VIRTIO_NO_VECTOR)
-		pci_msix_notify(&vp->pci, vector);
+	if (vp->config_vector != VIRTIO_NO_VECTOR)
+		pci_msix_notify(&vp->pci, vp->config_vector);
 }
 
-void virtio_pci_config_changed(struct virtio_pci *vp)
+void virtio_pci_config_changed_locked(struct virtio_pci *vp)
 {
-	config_irq(vp, true, 0);
+	config_irq_locked(vp, true, 0);
 }
 
-void virtio_pci_needs_reset(struct virtio_pci *vp)
+void virtio_pci_needs_reset_locked(struct virtio_pci *vp)
 {
-	config_irq(vp, false, VIRTIO_STATUS_NEEDS_RESET);
+	/* Once is enough: only a reset clears it. */
+	if (vp->status & VIRTIO_STATUS_NEEDS_RESET)
+		return;
+	config_irq_locked(vp, false, VIRTIO_STATUS_NEEDS_RESET);
+}
+
+pthread_mutex_t *virtio_pci_lock(struct virtio_pci *vp)
+{
+	return vp->lock;
 }
 
 int virtio_pci_notify_fd(struct virtio_pci *vp, uint16_t q)

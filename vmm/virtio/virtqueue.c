@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Split virtqueues, device side. Rings are resolved once at enable time through
- * the queue's DMA context; every descriptor is copied to a local before it is
- * checked (no double fetch) and every buffer goes through dma_map_prefix, so a
- * chain can only ever name guest RAM the DMA context lets this device reach.
+ * Split virtqueues, device side. Ring pointers are a cache of their translation
+ * through the queue's DMA context, re-checked at the start of every access
+ * window; every descriptor is copied to a local before it is checked (no
+ * double fetch) and every buffer goes through dma_map_prefix, so a chain can
+ * only ever name guest RAM the DMA context lets this device reach now.
  */
 #include <errno.h>
 #include <string.h>
@@ -44,31 +45,61 @@ static bool ring_aligned(const void *p, uintptr_t align)
 	return !((uintptr_t)p & (align - 1));
 }
 
+/* Translate the three rings in the current window (generation gen). */
+static int rings_resolve(struct virtq *vq, uint64_t gen)
+{
+	uint32_t n = vq->size;
+
+	vq->desc = dma_map_contig(&vq->dma, vq->desc_addr, 16ULL * n,
+				  DMA_ACCESS_READ | DMA_ACCESS_RAM);
+	vq->avail = vq->desc ? dma_map_contig(&vq->dma, vq->avail_addr, 6ULL + 2 * n,
+					      DMA_ACCESS_READ | DMA_ACCESS_RAM) : NULL;
+	vq->used = vq->avail ? dma_map_contig(&vq->dma, vq->used_addr, 6ULL + 8 * n,
+					      DMA_ACCESS_WRITE | DMA_ACCESS_RAM) : NULL;
+	/* Atomic ring accesses need host alignment too (an IOMMU could break it). */
+	if (!vq->used || !ring_aligned(vq->desc, 16) || !ring_aligned(vq->avail, 2) ||
+	    !ring_aligned(vq->used, 4)) {
+		vq->desc = vq->avail = vq->used = NULL;
+		return -EFAULT;
+	}
+	vq->gen = gen;
+	return 0;
+}
+
 int vq_enable(struct virtq *vq)
 {
 	uint32_t n = vq->size;
+	int ret;
 
 	if (!n || n > VQ_MAX_SIZE || (n & (n - 1)))
 		return -EINVAL;
 	if ((vq->desc_addr & 15) || (vq->avail_addr & 1) || (vq->used_addr & 3))
 		return -EINVAL;
-	vq->desc = dma_map_contig(&vq->dma, vq->desc_addr, 16ULL * n,
-				  DMA_ACCESS_READ | DMA_ACCESS_RAM);
-	vq->avail = dma_map_contig(&vq->dma, vq->avail_addr, 6ULL + 2 * n,
-				   DMA_ACCESS_READ | DMA_ACCESS_RAM);
-	vq->used = dma_map_contig(&vq->dma, vq->used_addr, 6ULL + 8 * n,
-				  DMA_ACCESS_WRITE | DMA_ACCESS_RAM);
-	/* Atomic ring accesses need host alignment too (an IOMMU could break it). */
-	if (!vq->desc || !vq->avail || !vq->used || !ring_aligned(vq->desc, 16) ||
-	    !ring_aligned(vq->avail, 2) || !ring_aligned(vq->used, 4)) {
-		vq->desc = vq->avail = vq->used = NULL;
-		return -EFAULT;
-	}
+	ret = rings_resolve(vq, dma_begin(&vq->dma));
+	dma_end(&vq->dma);
+	if (ret)
+		return ret;
 	vq->last_avail = 0;
 	vq->used_idx = 0;
 	vq->signalled_valid = false;
 	vq->ready = true;
 	return 0;
+}
+
+int vq_begin(struct virtq *vq)
+{
+	uint64_t gen = dma_begin(&vq->dma);
+
+	if (!vq->ready || (vq->desc && gen == vq->gen))
+		return 0;
+	/* Once unreachable, a ring stays stopped until the driver resets:
+	 * mappings that come back later do not restart it behind its back. */
+	return vq->desc ? rings_resolve(vq, gen) : -EFAULT;
+}
+
+void vq_end(struct virtq *vq)
+{
+	dma_end(&vq->dma);
 }
 
 void vq_reset(struct virtq *vq)
@@ -186,6 +217,8 @@ int vq_pop(struct virtq *vq, struct vq_elem *elem)
 
 	if (!vq->ready)
 		return 0;
+	if (!vq->desc)
+		return -EPIPE;
 	if (vq->event_idx) {
 		/* Ask for a kick when the driver publishes entry last_avail. */
 		__atomic_store_n(avail_event_ptr(vq), vq->last_avail, __ATOMIC_RELAXED);
@@ -199,14 +232,14 @@ int vq_pop(struct virtq *vq, struct vq_elem *elem)
 	if (avail_idx == vq->last_avail)
 		return 0;
 	if ((uint16_t)(avail_idx - vq->last_avail) > vq->size)
-		return -EINVAL;
+		return -EPIPE;
 	head = __atomic_load_n(avail_ring(vq, vq->last_avail & (vq->size - 1)), __ATOMIC_RELAXED);
 	vq->last_avail++;
 	elem->head = head;
 	elem->n_out = elem->n_in = 0;
 	elem->in_len = 0;
 	if (head >= vq->size)
-		return -EINVAL;
+		return -EPIPE;
 	ret = walk_chain(&w, head);
 	return ret ? ret : 1;
 }
@@ -216,7 +249,7 @@ void vq_push(struct virtq *vq, uint16_t head, uint32_t len)
 	uint16_t idx = vq->used_idx;
 	uint32_t *e;
 
-	if (!vq->ready)
+	if (!vq->ready || !vq->used)
 		return;
 	e = used_elem(vq, idx & (vq->size - 1));
 	__atomic_store_n(&e[0], head, __ATOMIC_RELAXED);
@@ -232,7 +265,7 @@ bool vq_should_signal(struct virtq *vq)
 	uint16_t old = vq->signalled_used, now = vq->used_idx, event;
 	bool valid = vq->signalled_valid;
 
-	if (!vq->ready)
+	if (!vq->ready || !vq->avail)
 		return false;
 	/* Full barrier: our used->idx store must be visible before we read the
 	 * driver's suppression state (store->load), or both sides may wait. */

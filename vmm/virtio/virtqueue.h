@@ -42,8 +42,15 @@ struct virtq {
 	uint16_t signalled_used;	/* used_idx at the last interrupt */
 	bool signalled_valid;
 	struct dma_ctx dma;
-	/* host pointers, resolved at enable time */
+	/*
+	 * Host pointers of the rings, a cache of their translation: valid only
+	 * inside an access window (vq_begin/vq_end) whose generation equals
+	 * gen. vq_begin re-translates them when the generation moved (an UNMAP,
+	 * DETACH, ATTACH or IOMMU reset happened), and clears them when a ring
+	 * is no longer reachable: the queue then stops (vq_pop says -EPIPE).
+	 */
 	void *desc, *avail, *used;
+	uint64_t gen;
 };
 
 struct vq_elem {
@@ -54,17 +61,36 @@ struct vq_elem {
 	struct iovec iov[VQ_MAX_SEGS];
 };
 
+/*
+ * Threads: a virtq has no lock of its own. Every call below runs under the
+ * lock of the device that owns the queue (struct virtio_pci's device lock),
+ * and vq_pop/vq_push/vq_should_signal and the use of a popped element's
+ * iovecs run inside one access window: vq_begin ... vq_end.
+ */
+
 /* Resolve ring addresses (after the driver set queue_enable). -EFAULT if any
  * ring is not in guest RAM through the DMA context. */
 int vq_enable(struct virtq *vq);
 void vq_reset(struct virtq *vq);
 
 /*
+ * Open the access window on the queue's DMA context (dma_begin) and make the
+ * ring pointers current: re-translated if the generation moved. 0, or
+ * -EFAULT when a ring became unreachable (the translator reported a fault
+ * event; the queue stays stopped until a reset). vq_end closes the window
+ * in both cases.
+ */
+int vq_begin(struct virtq *vq);
+void vq_end(struct virtq *vq);
+
+/*
  * Pop the next available chain. Returns 1 with *elem filled, 0 when the ring
- * is empty, -errno when the chain is malformed (out-of-RAM address, length
- * overflow, loop, too long, bad indirect table, readable after writable). On
- * error the head is consumed; the caller should vq_push it with len 0 so the
- * driver gets its descriptor back, or set DEVICE_NEEDS_RESET.
+ * is empty or not enabled, -EPIPE when the ring itself is broken (an avail
+ * index or head it cannot hold, rings unreachable: nothing to give back, only
+ * a reset recovers), other -errno when the chain is malformed (out-of-RAM
+ * address, length overflow, loop, too long, bad indirect table, readable
+ * after writable). On a malformed chain the head is consumed; the caller
+ * should vq_push it with len 0 so the driver gets its descriptor back.
  */
 int vq_pop(struct virtq *vq, struct vq_elem *elem);
 /* Put a chain on the used ring with the number of bytes written. */
