@@ -199,8 +199,11 @@ static void run(struct fx *f, struct input *in)
 			break;
 		if (ret == 0)
 			continue;
-		/* Like vdev_queue_drain: nothing consumed means a broken ring. */
-		if (ret < 0 && (vq.last_avail == before || e.head >= vq.size))
+		/* -EPIPE, and only it, means a broken ring: nothing consumed, or
+		 * a head that names no descriptor (vdev_queue_drain stops). */
+		CHECK((ret == -EPIPE) ==
+		      (ret < 0 && (vq.last_avail == before || e.head >= vq.size)));
+		if (ret == -EPIPE)
 			break;
 		check_elem(f, &vq, &e);
 		CHECK(e.head < vq.size);
