@@ -21,6 +21,9 @@
 #include "passthrough/uapi/iommufd_abi.h"
 #include "passthrough/vfio_dev.h"
 
+#define VFIO_DEV_MAX_VECTORS	2048
+#define VFIO_DEV_MAX_INFO	(64u << 10)	/* region info with its capabilities */
+
 struct vfio_region {
 	uint64_t size;
 	uint64_t offset;		/* of the region within the cdev fd */
@@ -208,16 +211,17 @@ static bool has_sparse_mmap(const struct vfio_region_info *ri)
 	uint32_t off = ri->cap_offset;
 
 	for (int guard = 0; off && guard < 16; guard++) {
-		const struct vfio_info_cap_header *h;
+		struct vfio_info_cap_header h;
 
-		if (off < sizeof(*ri) || off + sizeof(*h) > ri->argsz)
+		/* ri->argsz <= the buffer (region_query checks it). */
+		if (off < sizeof(*ri) || off + sizeof(h) > ri->argsz)
 			return true;	/* malformed: be conservative */
-		h = (const void *)((const uint8_t *)ri + off);
-		if (h->id == VFIO_REGION_INFO_CAP_SPARSE_MMAP)
+		memcpy(&h, (const uint8_t *)ri + off, sizeof(h));	/* may be unaligned */
+		if (h.id == VFIO_REGION_INFO_CAP_SPARSE_MMAP)
 			return true;
-		off = h->next;
+		off = h.next;
 	}
-	return false;
+	return off != 0;		/* a chain longer than 16: malformed */
 }
 
 static int region_query(struct vfio_dev *vd, unsigned idx)
@@ -233,7 +237,11 @@ static int region_query(struct vfio_dev *vd, unsigned idx)
 		ret = ioctl(vd->fd, VFIO_DEVICE_GET_REGION_INFO, ri) ? -errno : 0;
 		if (ret || ri->argsz <= sz)
 			break;
-		/* Capabilities follow: fetch again with room for them. */
+		/* Capabilities follow: fetch again with room for them, once
+		 * (a size that keeps growing is an error, not a loop). */
+		ret = -EIO;
+		if (pass || ri->argsz > VFIO_DEV_MAX_INFO)
+			break;
 		sz = ri->argsz;
 		free(ri);
 		ri = calloc(1, sz);
@@ -274,6 +282,9 @@ static int dev_query(struct vfio_dev *vd)
 		if (ioctl(vd->fd, VFIO_DEVICE_GET_IRQ_INFO, &irq))
 			return -errno;
 		vd->irq_count[i] = (irq.flags & VFIO_IRQ_INFO_EVENTFD) ? irq.count : 0;
+		/* No PCI interrupt type has more vectors than MSI-X's 2048. */
+		if (vd->irq_count[i] > VFIO_DEV_MAX_VECTORS)
+			vd->irq_count[i] = VFIO_DEV_MAX_VECTORS;
 	}
 	return 0;
 }

@@ -221,16 +221,53 @@ static void emu_range(struct vfio_pci *v, uint32_t off, uint32_t len)
 		v->emu[i] = 1;
 }
 
+/*
+ * The device's capability list is hostile input: every capability body we
+ * read or emulate must lie inside the 256 bytes read from the device and must
+ * not overlap bytes already emulated (the header, an earlier capability), or
+ * the capability is hidden. The walk visits each dword offset at most once.
+ */
+static bool cap_room(const struct vfio_pci *v, uint32_t off, uint32_t len)
+{
+	if (off + len > VFIO_PCI_CFG_STD)
+		return false;
+	for (uint32_t i = off; i < off + len; i++)
+		if (v->emu[i])
+			return false;
+	return true;
+}
+
+static void cap_hide(const struct vfio_pci *v, const char *what, uint8_t off, const char *why)
+{
+	fprintf(stderr, "vfio-pci: %s: %s capability at 0x%02x %s: hidden\n", pname(v), what,
+		off, why);
+}
+
+/* Largest power of two <= n (n > 0), at most 32: the MSI vector counts. */
+static unsigned msi_vectors(unsigned n)
+{
+	unsigned p = 1;
+
+	while (p * 2 <= n && p < 32)
+		p *= 2;
+	return p;
+}
+
 /* MSI: emulated at the device's offset; per-vector masking is not offered. */
 static int add_msi(struct vfio_pci *v, const uint8_t *cfg, uint8_t off)
 {
 	struct pci_dev *dev = &v->pci;
 	uint16_t ctrl = le(&cfg[off + 2], 2);
 	unsigned len = (ctrl & 0x80) ? 14 : 10, mmc = (ctrl >> 1) & 7;
-	int cap;
+	unsigned body = (ctrl & 0x100) ? len + 10 : len;
+	int cap, count;
 
-	v->msi_max = v->pdev.ops->irq_count(v->pdev.d, PDEV_IRQ_MSI);
-	if (!v->msi_max)
+	if (!cap_room(v, off, body)) {
+		cap_hide(v, "MSI", off, "does not fit or overlaps another");
+		return 0;
+	}
+	count = v->pdev.ops->irq_count(v->pdev.d, PDEV_IRQ_MSI);
+	if (count <= 0)
 		return 0;
 	dev->next_cap = off;
 	cap = pci_dev_add_cap(dev, CAP_ID_MSI, len);
@@ -238,31 +275,65 @@ static int add_msi(struct vfio_pci *v, const uint8_t *cfg, uint8_t off)
 		return cap;
 	v->msi_cap = cap;
 	v->msi_64 = ctrl & 0x80;
-	if (v->msi_max > (1u << mmc))
-		v->msi_max = 1u << mmc;
+	/* A power of two within what both the capability and VFIO offer. */
+	v->msi_max = msi_vectors((unsigned)count < (1u << mmc) ? (unsigned)count : 1u << mmc);
 	dev->cfg[cap + 2] = ctrl & 0x8e;		/* 64-bit, multiple message capable */
 	dev->wmask[cap + 2] = 0x71;			/* enable, multiple message enable */
 	memset(&dev->wmask[cap + 4], 0xff, v->msi_64 ? 8 : 4);
 	dev->wmask[cap + 4] = 0xfc;
 	memset(&dev->wmask[cap + (v->msi_64 ? 12 : 8)], 0xff, 2);
-	emu_range(v, off, (ctrl & 0x100) ? len + 10 : len);
+	emu_range(v, off, body);
 	return 0;
+}
+
+/* NULL when nvec vectors with table/PBA at (offset | BIR) fit in one memory
+ * BAR of ours without overlapping, else why not. */
+static const char *msix_layout_bad(const struct vfio_pci *v, uint16_t nvec, uint32_t table,
+				   uint32_t pba)
+{
+	uint64_t t0 = table & ~7u, p0 = pba & ~7u;
+	uint64_t t1 = t0 + nvec * 16ull, p1 = p0 + (nvec + 63u) / 64u * 8u;
+	const struct pci_bar *bar;
+
+	if ((table & 7) != (pba & 7))
+		return "has its table and PBA in different BARs";
+	if ((table & 7) >= PCI_NUM_BARS)
+		return "names a reserved BAR";
+	bar = &v->pci.bar[table & 7];
+	if (!bar->size || (bar->type & PCI_BAR_IO))
+		return "names a BAR that is not a memory BAR";
+	if (t1 > bar->size || p1 > bar->size)
+		return "has its table or PBA outside the BAR";
+	if (t0 < p1 && p0 < t1)
+		return "has its table and PBA overlapping";
+	return NULL;
 }
 
 /* MSI-X: the table and PBA are emulated by pci.c's helper in the same BAR. */
 static int add_msix(struct vfio_pci *v, const uint8_t *cfg, uint8_t off)
 {
-	uint16_t nvec = (le(&cfg[off + 2], 2) & 0x7ff) + 1;
-	uint32_t table = le(&cfg[off + 4], 4), pba = le(&cfg[off + 8], 4);
-	int ret;
+	uint16_t nvec;
+	uint32_t table, pba;
+	const char *bad;
+	int count, ret;
 
-	if (v->pdev.ops->irq_count(v->pdev.d, PDEV_IRQ_MSIX) <= 0)
-		return 0;
-	if ((table & 7) != (pba & 7)) {
-		fprintf(stderr, "vfio-pci: %s: MSI-X table and PBA in different BARs: "
-			"MSI-X hidden\n", pname(v));
+	if (!cap_room(v, off, 12)) {
+		cap_hide(v, "MSI-X", off, "does not fit or overlaps another");
 		return 0;
 	}
+	nvec = (le(&cfg[off + 2], 2) & 0x7ff) + 1;
+	table = le(&cfg[off + 4], 4);
+	pba = le(&cfg[off + 8], 4);
+	count = v->pdev.ops->irq_count(v->pdev.d, PDEV_IRQ_MSIX);
+	if (count <= 0)
+		return 0;
+	bad = msix_layout_bad(v, nvec, table, pba);
+	if (bad) {
+		cap_hide(v, "MSI-X", off, bad);
+		return 0;
+	}
+	if (nvec > count)
+		nvec = count;			/* only vectors VFIO can bind */
 	v->pci.next_cap = off;
 	ret = pci_dev_add_msix(&v->pci, nvec, table & 7, table & ~7u, pba & ~7u);
 	if (ret)
@@ -272,26 +343,43 @@ static int add_msix(struct vfio_pci *v, const uint8_t *cfg, uint8_t off)
 	return 0;
 }
 
+static int add_plain_cap(struct vfio_pci *v, uint8_t id, uint8_t off)
+{
+	int ret;
+
+	v->pci.next_cap = off;
+	ret = pci_dev_add_cap(&v->pci, id, 2);
+	if (ret < 0)
+		return ret;
+	emu_range(v, off, 2);
+	return 0;
+}
+
 /* Rebuild the capability list at the device's own offsets; bodies of caps
- * other than MSI/MSI-X stay passed through. */
+ * other than MSI/MSI-X stay passed through. A loop or a header inside bytes
+ * already emulated ends the list there. */
 static int add_caps(struct vfio_pci *v, const uint8_t *cfg)
 {
 	uint8_t off = cfg[CFG_CAP_PTR] & 0xfc;
+	uint64_t seen = 0;		/* one bit per dword offset */
 	int ret = 0;
 
-	for (int guard = 0; off >= CFG_HDR_END && guard < 48 && !ret; guard++) {
+	while (off >= CFG_HDR_END && !ret) {
 		uint8_t id = cfg[off], next = cfg[off + 1] & 0xfc;
 
-		if (id == CAP_ID_MSI) {
-			ret = add_msi(v, cfg, off);
-		} else if (id == CAP_ID_MSIX) {
-			ret = add_msix(v, cfg, off);
-		} else {
-			v->pci.next_cap = off;
-			ret = pci_dev_add_cap(&v->pci, id, 2);
-			ret = ret < 0 ? ret : 0;
-			emu_range(v, off, 2);
+		if (seen & (1ull << (off / 4)) || !cap_room(v, off, 2)) {
+			fprintf(stderr, "vfio-pci: %s: capability list %s at 0x%02x: rest of "
+				"the list hidden\n", pname(v), seen & (1ull << (off / 4)) ?
+				"loops back" : "overlaps another capability", off);
+			break;
 		}
+		seen |= 1ull << (off / 4);
+		if (id == CAP_ID_MSI)
+			ret = add_msi(v, cfg, off);
+		else if (id == CAP_ID_MSIX)
+			ret = add_msix(v, cfg, off);
+		else
+			ret = add_plain_cap(v, id, off);
 		off = next;
 	}
 	return ret;

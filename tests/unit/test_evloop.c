@@ -29,9 +29,12 @@ static void on_event(void *opaque)
 	struct counter *c = opaque;
 	uint64_t v;
 
-	if (read(c->fd, &v, sizeof(v)) == sizeof(v))
-		__atomic_add_fetch(&c->hits, (int)v, __ATOMIC_SEQ_CST);
+	if (read(c->fd, &v, sizeof(v)) != sizeof(v))
+		return;
+	/* thread is written before the count that publishes it: the test reads
+	 * it only after seeing the count. */
 	c->thread = pthread_self();
+	__atomic_add_fetch(&c->hits, (int)v, __ATOMIC_SEQ_CST);
 }
 
 static void kick(int fd, uint64_t n)

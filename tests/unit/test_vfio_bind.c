@@ -28,11 +28,12 @@
 struct fake {
 	char root[256];
 	char dev[320];
-	const char *default_driver;	/* what the device binds to without override */
+	const char *default_driver;	/* what the device binds to without override;
+					 * atomic: tests change it while the fake runs */
 	bool react;			/* run the fake kernel thread */
 	bool stop;
 	pthread_t thread;
-	unsigned probes;		/* drivers_probe writes seen */
+	unsigned probes;		/* drivers_probe writes seen (atomic) */
 };
 
 static void path_of(const struct fake *f, char *out, size_t len, const char *rel)
@@ -133,13 +134,13 @@ static void react_probe(struct fake *f)
 		return;
 	react_unbinds(f);	/* an unbind write completes before the probe write */
 	put(path, "");
-	f->probes++;
+	__atomic_add_fetch(&f->probes, 1, __ATOMIC_SEQ_CST);
 	driver_of(f, cur, sizeof(cur));
 	if (strcmp(val, BDF) || cur[0])
 		return;
 	dev_file(f, "driver_override", path, sizeof(path));
 	get(path, ovr, sizeof(ovr));
-	bind_to(f, ovr[0] ? ovr : f->default_driver);
+	bind_to(f, ovr[0] ? ovr : __atomic_load_n(&f->default_driver, __ATOMIC_SEQ_CST));
 }
 
 static void *fake_kernel(void *arg)
@@ -242,7 +243,7 @@ static void test_acquire_release_restores_driver(void **state)
 	assert_override(f, "vfio-pci");
 	assert_int_equal(vfio_bind_release(&st), 0);
 	/* the fake kernel reacts asynchronously to the last probe */
-	for (int i = 0; i < 500 && f->probes < 2; i++)
+	for (int i = 0; i < 500 && __atomic_load_n(&f->probes, __ATOMIC_SEQ_CST) < 2; i++)
 		usleep(2000);
 	usleep(20000);
 	assert_driver(f, "e1000e");
@@ -258,7 +259,7 @@ static void test_unbound_device_stays_unbound_after(void **state)
 	struct vfio_bind_state st;
 	char err[256] = "";
 
-	f->default_driver = NULL;
+	__atomic_store_n(&f->default_driver, NULL, __ATOMIC_SEQ_CST);
 	assert_int_equal(vfio_bind_acquire(f->root, BDF, &st, err, sizeof(err)), 0);
 	assert_string_equal(st.orig_driver, "");
 	assert_driver(f, "vfio-pci");

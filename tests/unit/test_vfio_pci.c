@@ -32,6 +32,8 @@
 
 struct fake {
 	uint8_t cfg[256];
+	uint64_t region_size[PDEV_NUM_REGIONS];	/* what region_info reports */
+	int msix_count;				/* irq_count(PDEV_IRQ_MSIX) */
 	uint8_t bar0[BAR0_SIZE];
 	uint8_t *bar2;			/* the "mmap" */
 	int resets;
@@ -69,7 +71,11 @@ struct env {
 
 static int f_region_info(void *d, unsigned idx, struct pdev_region_info *info)
 {
-	info->size = idx == 0 ? BAR0_SIZE : idx == 2 ? BAR2_SIZE : idx == 7 ? 256 : 0;
+	struct fake *f = d;
+
+	if (idx >= PDEV_NUM_REGIONS)
+		return -EINVAL;
+	info->size = f->region_size[idx];
 	info->flags = PDEV_REGION_F_READ | PDEV_REGION_F_WRITE | (idx == 2 ? PDEV_REGION_F_MMAP : 0);
 	return 0;
 }
@@ -78,7 +84,7 @@ static ssize_t f_read(void *d, unsigned idx, uint64_t off, void *buf, size_t len
 {
 	struct fake *f = d;
 
-	if (idx == PDEV_REGION_CONFIG && off + len <= 256)
+	if (idx == PDEV_REGION_CONFIG && off + len <= 256 && off + len <= f->region_size[idx])
 		memcpy(buf, &f->cfg[off], len);
 	else if (idx == 0 && off + len <= BAR0_SIZE)
 		memcpy(buf, &f->bar0[off], len);
@@ -114,7 +120,7 @@ static void f_munmap(void *d, unsigned idx, void *addr, uint64_t size) {}
 
 static int f_irq_count(void *d, unsigned type)
 {
-	return type == PDEV_IRQ_MSI ? 4 : 0;
+	return type == PDEV_IRQ_MSI ? 4 : type == PDEV_IRQ_MSIX ? ((struct fake *)d)->msix_count : 0;
 }
 
 static int f_set_irqs(void *d, unsigned type, unsigned start, unsigned count, const int *fds)
@@ -150,6 +156,9 @@ static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
 static void fake_init(struct fake *f)
 {
 	memset(f, 0, sizeof(*f));
+	f->region_size[0] = BAR0_SIZE;
+	f->region_size[2] = BAR2_SIZE;
+	f->region_size[PDEV_REGION_CONFIG] = 256;
 	put16(&f->cfg[0], 0x1234);
 	put16(&f->cfg[2], 0x11e8);
 	f->cfg[8] = 0x10;
@@ -219,10 +228,10 @@ static int r_unmap(void *o, uint64_t gpa, uint64_t size)
 
 static const struct memslot_ops slot_ops = { r_map, r_unmap };
 
-static int env_setup(void **state, bool irqfd)
+/* Everything but the assignment, so a test can make the fake hostile first. */
+static struct env *env_new(bool irqfd)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	struct pdev pd;
 
 	fake_init(&e->fake);
 	e->pio = bus_create("pio");
@@ -236,10 +245,26 @@ static int env_setup(void **state, bool irqfd)
 	e->slots = (struct memslot_sink){ &slot_ops, &e->rec };
 	e->host = pci_host_create(e->pio, e->mmio, e->map, &e->msi);
 	assert_non_null(e->host);
-	pd = (struct pdev){ &fake_ops, &e->fake };
+	return e;
+}
+
+/* Assign the fake at slot 3: 0 or -errno. */
+static int env_assign(struct env *e)
+{
+	struct pdev pd = { &fake_ops, &e->fake };
+
 	e->v = vfio_pci_assign(e->host, &pd, &e->msi, &e->slots, NULL, 3);
-	assert_non_null(e->v);
+	if (!e->v)
+		return -errno;
 	e->devfn = vfio_pci_dev(e->v)->devfn;
+	return 0;
+}
+
+static int env_setup(void **state, bool irqfd)
+{
+	struct env *e = env_new(irqfd);
+
+	assert_int_equal(env_assign(e), 0);
 	*state = e;
 	return 0;
 }
@@ -447,6 +472,238 @@ static void test_release(void **state)
 	teardown(state);
 }
 
+/* ---- hostile devices: malformed capability lists and MSI-X ---- */
+
+#define MSIX_CAP	0x70
+
+/* A fresh environment whose fake is not assigned yet (teardown frees it). */
+static struct env *hostile_env(void **state)
+{
+	struct env *e = env_new(false);
+
+	*state = e;
+	return e;
+}
+
+/* PM's next pointer goes to a capability at off. */
+static void chain_after_pm(struct env *e, uint8_t off)
+{
+	e->fake.cfg[PM_CAP + 1] = off;
+}
+
+/* MSI-X header at off: nvec vectors, table and PBA (offset | BIR). */
+static void put_msix(struct fake *f, uint8_t off, uint16_t nvec, uint32_t table, uint32_t pba)
+{
+	f->cfg[off] = 0x11;
+	f->cfg[off + 1] = 0;
+	put16(&f->cfg[off + 2], nvec - 1);
+	if (off + 8 <= 256)
+		put32(&f->cfg[off + 4], table);
+	if (off + 12 <= 256)
+		put32(&f->cfg[off + 8], pba);
+	f->msix_count = nvec;
+}
+
+/* Walk the guest's capability list into ids/offs; fails on a loop. */
+static int guest_caps(struct env *e, uint8_t *ids, uint8_t *offs, int max)
+{
+	uint8_t off = rd(e, 0x34, 1);
+	int n = 0;
+
+	while (off) {
+		assert_true(n < max);
+		assert_true(off >= 0x40 && off <= 0xfc && !(off & 3));
+		offs[n] = off;
+		ids[n++] = rd(e, off, 1);
+		off = rd(e, off + 1, 1);
+	}
+	return n;
+}
+
+static bool guest_has_cap(struct env *e, uint8_t id)
+{
+	uint8_t ids[48], offs[48];
+	int n = guest_caps(e, ids, offs, 48);
+
+	for (int i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
+/* The MSI and PM capabilities the guest must still see. */
+static void assert_msi_pm(struct env *e)
+{
+	uint8_t ids[48], offs[48];
+	int n = guest_caps(e, ids, offs, 48);
+
+	assert_true(n >= 2);
+	assert_int_equal(offs[0], MSI_CAP);
+	assert_int_equal(ids[0], 0x05);
+	assert_int_equal(offs[1], PM_CAP);
+	assert_int_equal(ids[1], 0x01);
+}
+
+/* Regression (issue 11, finding 5): an MSI-X capability at 0xf8/0xfc made
+ * add_msix read cfg[0x100..0x107] past the 256-byte stack copy. It cannot fit
+ * (12 bytes), so it is hidden; the rest of the device is assigned. */
+static void test_hostile_msix_at_end(void **state)
+{
+	static const uint8_t offs[] = { 0xf8, 0xfc };
+
+	for (unsigned i = 0; i < sizeof(offs); i++) {
+		struct env *e = hostile_env(state);
+
+		put_msix(&e->fake, offs[i], 4, 0x800, 0xc00);
+		chain_after_pm(e, offs[i]);
+		assert_int_equal(env_assign(e), 0);
+		assert_msi_pm(e);
+		assert_false(guest_has_cap(e, 0x11));
+		teardown(state);
+	}
+}
+
+/* A well-formed MSI-X capability is offered, with the table in BAR0. */
+static void test_msix_valid(void **state)
+{
+	struct env *e = hostile_env(state);
+	uint64_t b0;
+	uint32_t v = 0;
+
+	put_msix(&e->fake, MSIX_CAP, 8, 0x800, 0xc00);
+	chain_after_pm(e, MSIX_CAP);
+	assert_int_equal(env_assign(e), 0);
+	assert_true(guest_has_cap(e, 0x11));
+	assert_int_equal(rd(e, MSIX_CAP + 2, 2) & 0x7ff, 7);
+	assert_int_equal(rd(e, MSIX_CAP + 4, 4), 0x800);
+	b0 = bar_addr(e, 0);
+	assert_int_equal(bus_access(e->mmio, b0 + 0x800 + 12, &v, 4, false), 0);
+	assert_int_equal(v, 1);			/* vector 0 masked at reset */
+	teardown(state);
+}
+
+/* Table or PBA outside the BAR, in a missing/odd BAR, overlapping, or more
+ * vectors than fit: the capability is hidden, the device still assigned. */
+static void test_hostile_msix_table(void **state)
+{
+	static const struct { uint16_t nvec; uint32_t table, pba; } bad[] = {
+		{ 8, 0x2000, 0xc00 },		/* table past BAR0's 4 KiB */
+		{ 8, 0x800, 0x1000 },		/* PBA starts at the end */
+		{ 8, 0xff8, 0xc00 },		/* table runs past the end */
+		{ 8, 0xfffffff8, 0xc00 },	/* offset near 4 GiB */
+		{ 2048, 0x0, 0xc00 },		/* 32 KiB table in 4 KiB */
+		{ 8, 0x800 | 7, 0xc00 | 7 },	/* BIR 7: reserved */
+		{ 8, 0x800 | 6, 0xc00 | 6 },	/* BIR 6: reserved */
+		{ 8, 0x800 | 1, 0xc00 | 1 },	/* BAR1: not implemented */
+		{ 8, 0x800 | 3, 0xc00 | 3 },	/* upper half of 64-bit BAR2 */
+		{ 8, 0x800, 0x800 },		/* PBA over the table */
+		{ 8, 0x800, 0xc00 | 2 },	/* different BARs */
+	};
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct env *e = hostile_env(state);
+
+		put_msix(&e->fake, MSIX_CAP, bad[i].nvec, bad[i].table, bad[i].pba);
+		chain_after_pm(e, MSIX_CAP);
+		assert_int_equal(env_assign(e), 0);
+		assert_msi_pm(e);
+		assert_false(guest_has_cap(e, 0x11));
+		teardown(state);
+	}
+}
+
+/* Fewer MSI-X vectors from VFIO than the capability claims: offer those. */
+static void test_hostile_msix_fewer_irqs(void **state)
+{
+	struct env *e = hostile_env(state);
+
+	put_msix(&e->fake, MSIX_CAP, 16, 0x800, 0xc00);
+	e->fake.msix_count = 3;
+	chain_after_pm(e, MSIX_CAP);
+	assert_int_equal(env_assign(e), 0);
+	assert_int_equal(rd(e, MSIX_CAP + 2, 2) & 0x7ff, 2);
+	teardown(state);
+}
+
+/* Capability chains that loop (to themselves, back to the first) end at the
+ * repeat: each capability is offered once and the guest's list ends. */
+static void test_hostile_cap_loop(void **state)
+{
+	static const uint8_t back[] = { MSI_CAP, PM_CAP, MSIX_CAP };
+
+	for (unsigned i = 0; i < sizeof(back); i++) {
+		struct env *e = hostile_env(state);
+		uint8_t ids[48], offs[48];
+
+		put_msix(&e->fake, MSIX_CAP, 8, 0x800, 0xc00);
+		chain_after_pm(e, MSIX_CAP);
+		e->fake.cfg[MSIX_CAP + 1] = back[i];
+		assert_int_equal(env_assign(e), 0);
+		assert_int_equal(guest_caps(e, ids, offs, 48), 3);
+		assert_int_equal(offs[2], MSIX_CAP);
+		assert_int_equal(ids[2], 0x11);
+		teardown(state);
+	}
+}
+
+/* A capability whose header lies inside an emulated MSI body, or an MSI
+ * capability that does not fit in 256 bytes: hidden, never overlapped. */
+static void test_hostile_cap_overlap(void **state)
+{
+	struct env *e = hostile_env(state);
+
+	/* MSI 64-bit at 0x40 spans 0x40-0x4d; a header at 0x48 overlaps it. */
+	e->fake.cfg[MSI_CAP + 1] = 0x48;
+	e->fake.cfg[0x48] = 0x09;
+	e->fake.cfg[0x49] = PM_CAP;
+	assert_int_equal(env_assign(e), 0);
+	assert_false(guest_has_cap(e, 0x09));
+	assert_true(guest_has_cap(e, 0x05));
+	/* The guest cannot turn MSI address bytes into a list pointer. */
+	wr(e, 0x48, 4, 0xfee00000 | MSI_CAP);
+	assert_false(guest_has_cap(e, 0x09));
+	teardown(state);
+
+	/* 64-bit MSI (14 bytes) at 0xf4, and with per-vector masking at 0xf0. */
+	for (int i = 0; i < 2; i++) {
+		uint8_t off = i ? 0xf0 : 0xf4;
+
+		e = hostile_env(state);
+		e->fake.cfg[0x34] = off;
+		e->fake.cfg[off] = 0x05;
+		e->fake.cfg[off + 1] = PM_CAP;
+		put16(&e->fake.cfg[off + 2], 0x80 | (i ? 0x100 : 0));
+		assert_int_equal(env_assign(e), 0);
+		assert_false(guest_has_cap(e, 0x05));
+		assert_true(guest_has_cap(e, 0x01));
+		teardown(state);
+	}
+}
+
+/* A config region shorter than the standard header, and BARs that cannot be
+ * represented: a clear error, nothing registered. */
+static void test_hostile_regions(void **state)
+{
+	struct env *e = hostile_env(state);
+
+	e->fake.region_size[PDEV_REGION_CONFIG] = 64;
+	assert_int_equal(env_assign(e), -EIO);
+	assert_null(pci_host_dev(e->host, 3));
+	teardown(state);
+
+	e = hostile_env(state);
+	e->fake.region_size[0] = 0x3000;		/* not a power of two */
+	assert_int_equal(env_assign(e), -EINVAL);
+	assert_null(pci_host_dev(e->host, 3));
+	teardown(state);
+
+	e = hostile_env(state);
+	put32(&e->fake.cfg[0x24], 0x4);			/* BAR5 claims 64-bit */
+	e->fake.region_size[5] = 0x1000;
+	assert_int_equal(env_assign(e), -EINVAL);
+	teardown(state);
+}
+
 /* ---- vfio_dev_locate on a fake sysfs ---- */
 
 static void mk(const char *root, const char *rel)
@@ -541,6 +798,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_msi_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msi_irqfd, setup_irqfd, teardown),
 		cmocka_unit_test(test_release),
+		cmocka_unit_test(test_hostile_msix_at_end),
+		cmocka_unit_test(test_msix_valid),
+		cmocka_unit_test(test_hostile_msix_table),
+		cmocka_unit_test(test_hostile_msix_fewer_irqs),
+		cmocka_unit_test(test_hostile_cap_loop),
+		cmocka_unit_test(test_hostile_cap_overlap),
+		cmocka_unit_test(test_hostile_regions),
 		cmocka_unit_test(test_locate),
 		cmocka_unit_test(test_locate_bad_spec),
 	};
