@@ -197,6 +197,29 @@ static int host_unmap_span(struct viommu *v, struct vdomain *d, const struct iov
 }
 
 /*
+ * The host's part of unmapping span (whole tree mappings): from its lowest to
+ * its highest host-mapped mapping, false when it holds none. Mappings with no
+ * access never reached the host, and its unmap of a range with nothing in it
+ * fails (-ENOENT), so the ends are pulled in to mappings the host has.
+ */
+static bool host_span(const struct vdomain *d, const struct iova_map *span,
+		      struct iova_map *out)
+{
+	const struct iova_map *lo = iova_tree_first_overlap(d->tree, span->start, span->last);
+	const struct iova_map *hi;
+
+	while (lo && !shadow_is_host_mapped(lo))
+		lo = lo->last < span->last ? iova_tree_next(d->tree, lo->start) : NULL;
+	if (!lo)
+		return false;
+	hi = iova_tree_last_overlap(d->tree, lo->start, span->last);
+	while (!shadow_is_host_mapped(hi))
+		hi = iova_tree_last_overlap(d->tree, lo->start, hi->start - 1);
+	*out = (struct iova_map){ .start = lo->start, .last = hi->last };
+	return true;
+}
+
+/*
  * UNMAP (5.13.6.6): a mapping that straddles either edge of [start, last]
  * would be split, so nothing is removed (-ERANGE). Otherwise every mapping
  * inside goes. The host is asked once for the whole span (its unmap removes
@@ -207,7 +230,7 @@ int dom_unmap_locked(struct viommu *v, struct vdomain *d, uint64_t start, uint64
 {
 	const struct iova_map *first = iova_tree_first_overlap(d->tree, start, last);
 	const struct iova_map *end = iova_tree_last_overlap(d->tree, start, last);
-	struct iova_map span;
+	struct iova_map span, host;
 	uint64_t next;
 	int ret;
 
@@ -216,8 +239,8 @@ int dom_unmap_locked(struct viommu *v, struct vdomain *d, uint64_t start, uint64
 	if (first->start < start || end->last > last)
 		return -ERANGE;
 	span = (struct iova_map){ .start = first->start, .last = end->last };
-	if (d->has_ioas) {
-		ret = host_unmap_span(v, d, &span);
+	if (d->has_ioas && host_span(d, &span, &host)) {
+		ret = host_unmap_span(v, d, &host);
 		if (ret)
 			return ret;
 	}

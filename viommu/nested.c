@@ -28,20 +28,6 @@ static bool is_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-static uint8_t host_status(int err)
-{
-	if (err == -EXDEV || err == -EOPNOTSUPP)
-		return VIRTIO_IOMMU_S_UNSUPP;
-	return err == -ENOMEM ? VIRTIO_IOMMU_S_NOMEM : VIRTIO_IOMMU_S_IOERR;
-}
-
-static int be_err(struct viommu *v, int ret)
-{
-	if (ret)
-		v->stats.host_errors++;
-	return ret;
-}
-
 /* The ownership rules of a MAP, at byte granularity (callers align). */
 /* Here GPA is also the stage-2 IOVA (IOVA = GPA on the host), so the host's
  * IOVA holes (in resv) count as well as the VMM's own reserved ranges. */
@@ -183,10 +169,10 @@ int nested_host_get_locked(struct viommu *v, struct vdomain *d, struct vendpoint
 	ret = shadow_s2_ioas_get_locked(v, hw, &s2);
 	if (ret)
 		return ret;
-	ret = be_err(v, hw->ops->hwpt_alloc_nest_parent(hw->be, ep->dev, s2, &d->s1_parent));
+	ret = viommu_be_err(v, hw->ops->hwpt_alloc_nest_parent(hw->be, ep->dev, s2, &d->s1_parent));
 	if (ret)
 		return ret;
-	ret = be_err(v, hw->ops->hwpt_alloc_nested(hw->be, ep->dev, d->s1_parent,
+	ret = viommu_be_err(v, hw->ops->hwpt_alloc_nested(hw->be, ep->dev, d->s1_parent,
 						   HIOPT_HWPT_DATA_X86_S1, &t, sizeof(t),
 						   &d->s1_hwpt));
 	if (ret)
@@ -289,7 +275,7 @@ static uint8_t attach_ep(struct viommu *v, struct vendpoint *ep, uint32_t id,
 	ret = dom_attach_locked(v, ep, id, false);
 	if (ret && created)
 		nested_dom_free(v, created);
-	return ret ? host_status(ret) : VIRTIO_IOMMU_S_OK;
+	return viommu_attach_status(ret);
 }
 
 uint8_t nested_attach_table_locked(struct viommu *v,
@@ -380,12 +366,12 @@ uint8_t nested_invalidate_locked(struct viommu *v, const struct virtio_iommu_req
 	if (st || !d->has_hwpt)
 		return st;
 	/* Strict, like UNMAP: S_OK only once the host IOTLB is clean. */
-	ret = be_err(v, d->hw->ops->hwpt_invalidate(d->hw->be, d->s1_hwpt, HIOPT_HWPT_DATA_X86_S1,
+	ret = viommu_be_err(v, d->hw->ops->hwpt_invalidate(d->hw->be, d->s1_hwpt, HIOPT_HWPT_DATA_X86_S1,
 						    &inv, sizeof(inv), &n));
 	if (!ret && n != 1)
-		ret = be_err(v, -EIO);
+		ret = viommu_be_err(v, -EIO);
 	if (ret)
-		return host_status(ret);
+		return viommu_host_status(ret);
 	v->nstats.host_invalidates++;
 	return VIRTIO_IOMMU_S_OK;
 }

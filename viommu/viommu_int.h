@@ -136,6 +136,10 @@ void shadow_domain_put_locked(struct viommu *v, struct vdomain *d);
 int shadow_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m);
 int shadow_unmap_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m);
 void shadow_bypass_release_locked(struct viommu *v);
+/* Does m exist on the host? Only with READ or WRITE: no access, no host map. */
+bool shadow_is_host_mapped(const struct iova_map *m);
+/* Count a backend failure and fold it into -ENOMEM or -EIO (0 stays 0). */
+int viommu_be_err(struct viommu *v, int ret);
 int shadow_host_resv(const struct hiopt *hw, struct hiopt_dev *dev, uint64_t in_start,
 		     uint64_t in_end, struct viommu_range *gaps, size_t max, size_t *n);
 
@@ -162,5 +166,10 @@ bool nested_host_capable(const struct hiopt *hw, struct hiopt_dev *dev);
 
 /* request.c */
 int viommu_resv_add_locked(struct viommu *v, const struct viommu_range *r, size_t n);
+/* errno -> virtio status: 0 S_OK, -ENOMEM S_NOMEM, anything else S_IOERR. */
+uint8_t viommu_host_status(int err);
+/* dom_attach_locked's errno -> status (-EINVAL bypass mismatch: S_INVAL;
+ * -EXDEV/-EOPNOTSUPP cannot attach: S_UNSUPP; else viommu_host_status). */
+uint8_t viommu_attach_status(int err);
 
 #endif
