@@ -501,6 +501,7 @@ static int apply_config(struct viommu *v, const struct viommu_config *cfg)
 		v->cfg.input_end = UINT64_MAX;
 	if (!v->cfg.domain_start && !v->cfg.domain_end)
 		v->cfg.domain_end = UINT32_MAX;
+	viommu_limits_fill(&v->cfg.limits);
 	if (v->cfg.input_end < v->cfg.input_start || v->cfg.domain_end < v->cfg.domain_start)
 		return -EINVAL;
 	v->granule = v->cfg.page_size_mask & -v->cfg.page_size_mask;

@@ -224,37 +224,18 @@ static bool same_table(const struct vnest_table *a, const struct vnest_table *b)
 	       a->addr_width == b->addr_width && a->flags == b->flags;
 }
 
-/* A fresh nested domain, linked so that dom_attach_locked finds it. */
-static struct vdomain *nested_dom_new(struct viommu *v, uint32_t id, const struct vnest_table *t)
+/* A fresh nested domain, linked so that dom_attach_locked finds it; NULL
+ * past max_domains or without memory. */
+static struct vdomain *nested_dom_new(struct viommu *v, const struct vendpoint *ep, uint32_t id,
+				      const struct vnest_table *t)
 {
-	struct vdomain *d = calloc(1, sizeof(*d));
+	struct vdomain *d = dom_create_locked(v, ep, id, false);
 
 	if (!d)
 		return NULL;
-	d->tree = iova_tree_create();
-	if (!d->tree) {
-		free(d);
-		return NULL;
-	}
-	d->id = id;
 	d->nested = true;
 	d->table = *t;
-	d->next = v->domains;
-	v->domains = d;
 	return d;
-}
-
-/* Undo nested_dom_new (no endpoint ever joined). */
-static void nested_dom_free(struct viommu *v, struct vdomain *d)
-{
-	struct vdomain **pp;
-
-	for (pp = &v->domains; *pp && *pp != d; pp = &(*pp)->next)
-		;
-	if (*pp)
-		*pp = d->next;
-	iova_tree_destroy(d->tree);
-	free(d);
 }
 
 static uint8_t attach_ep(struct viommu *v, struct vendpoint *ep, uint32_t id,
@@ -268,13 +249,13 @@ static uint8_t attach_ep(struct viommu *v, struct vendpoint *ep, uint32_t id,
 	if (d && (!d->nested || !same_table(&d->table, t)))
 		return VIRTIO_IOMMU_S_INVAL;
 	if (!d) {
-		created = nested_dom_new(v, id, t);
+		created = nested_dom_new(v, ep, id, t);
 		if (!created)
 			return VIRTIO_IOMMU_S_NOMEM;
 	}
 	ret = dom_attach_locked(v, ep, id, false);
 	if (ret && created)
-		nested_dom_free(v, created);
+		dom_destroy_locked(v, created);	/* no endpoint ever joined it */
 	return viommu_attach_status(ret);
 }
 

@@ -79,6 +79,9 @@ struct viommu {
 	uint64_t dev_features, drv_features;
 	uint8_t bypass;			/* config field, 0 or 1 */
 	struct vdomain *domains;
+	/* Live domains and mappings (all domains): kept by domain.c, never
+	 * above cfg.limits (filled with defaults at create). */
+	size_t nr_domains, nr_mappings;
 	struct vendpoint *eps;
 	size_t nr_eps, cap_eps;
 	/* RESV_MEM: the MSI window plus these RESERVED ranges, sorted, merged,
@@ -117,6 +120,12 @@ static inline bool has_feature(const struct viommu *v, unsigned bit)
 struct vendpoint *ep_find_locked(struct viommu *v, uint32_t id);
 struct vendpoint *ep_add_locked(struct viommu *v, uint32_t id);
 struct vdomain *dom_find_locked(struct viommu *v, uint32_t id);
+/* A new domain, linked and counted; NULL (-ENOMEM) past max_domains. ep is
+ * the endpoint that will join it: if it is the last one of its current
+ * domain, that one goes, so the count does not grow. */
+struct vdomain *dom_create_locked(struct viommu *v, const struct vendpoint *ep, uint32_t id,
+				  bool bypass);
+void dom_destroy_locked(struct viommu *v, struct vdomain *d);
 int dom_attach_locked(struct viommu *v, struct vendpoint *ep, uint32_t dom_id, bool bypass);
 int dom_detach_locked(struct viommu *v, struct vendpoint *ep);
 int dom_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m);
