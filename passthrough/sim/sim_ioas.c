@@ -79,6 +79,8 @@ int sim_ioas_insert(struct sim_ioas *ioas, uint64_t iova, uint64_t last, void *h
  * mappings stays linear). */
 static void remove_run(struct sim_ioas *ioas, size_t from, size_t to)
 {
+	if (from == to)
+		return;		/* maps may be NULL: memmove must not see it */
 	memmove(&ioas->maps[from], &ioas->maps[to], (ioas->n - to) * sizeof(ioas->maps[0]));
 	ioas->n -= to - from;
 }
