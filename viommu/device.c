@@ -24,7 +24,6 @@
 #define VIOMMU_EVENTQ		1
 #define VIOMMU_REQ_MAX		128	/* readable bytes we look at */
 #define DEFAULT_PAGE_MASK	((1ULL << 12) | (1ULL << 21) | (1ULL << 30))
-#define DEFAULT_MAX_FAULTS	256	/* pending fault events */
 
 static const uint64_t offered_features =
 	(1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_IOMMU_F_INPUT_RANGE) |
@@ -192,7 +191,7 @@ int viommu_fault_put(struct viommu *v, uint32_t endpoint, uint8_t reason, uint32
 	}
 	pthread_mutex_unlock(&v->fault_lock);
 	if (v->sink || ret)
-		stat_inc(ret ? &v->stats.faults_dropped : &v->stats.faults);
+		stat_inc(ret ? &v->astats.faults_dropped : &v->astats.faults);
 	if (kick)
 		fault_kick(v);
 	return ret;
@@ -228,7 +227,7 @@ void viommu_faults_flush_locked(struct viommu *v)
 
 		if (ret == -EAGAIN)
 			return;		/* until the driver adds buffers */
-		stat_inc(ret ? &v->stats.faults_dropped : &v->stats.faults);
+		stat_inc(ret ? &v->astats.faults_dropped : &v->astats.faults);
 		fault_drop_oldest(v);
 	}
 }
@@ -325,7 +324,7 @@ int viommu_translate(struct viommu *v, uint32_t endpoint, uint64_t iova, uint64_
 		return -EINVAL;
 	/* A read lock that nests in the caller's access window, if any. */
 	pthread_rwlock_rdlock(&v->xlate);
-	stat_inc(&v->stats.translations);
+	stat_inc(&v->astats.translations);
 	ret = translate_locked(v, endpoint, iova, len, access, gpa, contig);
 	pthread_rwlock_unlock(&v->xlate);
 	return ret;
@@ -485,16 +484,11 @@ int viommu_add_host_endpoint(struct viommu *v, uint32_t endpoint,
 void viommu_stats(struct viommu *v, struct viommu_stats *out)
 {
 	pthread_mutex_lock(&v->lock);
-	memcpy(out->requests, v->stats.requests, sizeof(out->requests));
-	memcpy(out->status, v->stats.status, sizeof(out->status));
-	memcpy(out->own_rejects, v->stats.own_rejects, sizeof(out->own_rejects));
-	out->discarded = v->stats.discarded;
-	out->host_errors = v->stats.host_errors;
-	/* Bumped outside v->lock (translations, the fault queue). */
-	out->faults = __atomic_load_n(&v->stats.faults, __ATOMIC_RELAXED);
-	out->faults_dropped = __atomic_load_n(&v->stats.faults_dropped, __ATOMIC_RELAXED);
-	out->translations = __atomic_load_n(&v->stats.translations, __ATOMIC_RELAXED);
+	*out = v->stats;
 	pthread_mutex_unlock(&v->lock);
+	out->faults = __atomic_load_n(&v->astats.faults, __ATOMIC_RELAXED);
+	out->faults_dropped = __atomic_load_n(&v->astats.faults_dropped, __ATOMIC_RELAXED);
+	out->translations = __atomic_load_n(&v->astats.translations, __ATOMIC_RELAXED);
 }
 
 /* Every endpoint leaves its domain: once this returns, no device behind
@@ -641,6 +635,7 @@ static int apply_config(struct viommu *v, const struct viommu_config *cfg)
 		v->cfg.input_end = UINT64_MAX;
 	if (!v->cfg.domain_start && !v->cfg.domain_end)
 		v->cfg.domain_end = UINT32_MAX;
+	viommu_limits_fill(&v->cfg.limits);
 	if (v->cfg.input_end < v->cfg.input_start || v->cfg.domain_end < v->cfg.domain_start)
 		return -EINVAL;
 	v->granule = v->cfg.page_size_mask & -v->cfg.page_size_mask;
@@ -657,7 +652,7 @@ static int apply_config(struct viommu *v, const struct viommu_config *cfg)
 
 static int faults_init(struct viommu *v)
 {
-	v->max_faults = DEFAULT_MAX_FAULTS;
+	v->max_faults = v->cfg.limits.max_pending_faults;
 	v->faults = calloc(v->max_faults, sizeof(*v->faults));
 	if (!v->faults)
 		return -ENOMEM;

@@ -52,10 +52,35 @@ struct vdomain *dom_find_locked(struct viommu *v, uint32_t id)
 	return NULL;
 }
 
-static struct vdomain *dom_new(uint32_t id, bool bypass)
+void viommu_limits_fill(struct viommu_limits *l)
 {
-	struct vdomain *d = calloc(1, sizeof(*d));
+	if (!l->max_mappings)
+		l->max_mappings = VIOMMU_DEFAULT_MAX_MAPPINGS;
+	if (!l->max_domain_mappings)
+		l->max_domain_mappings = VIOMMU_DEFAULT_MAX_DOMAIN_MAPPINGS;
+	if (!l->max_domains)
+		l->max_domains = VIOMMU_DEFAULT_MAX_DOMAINS;
+	if (!l->max_pending_faults)
+		l->max_pending_faults = VIOMMU_DEFAULT_MAX_PENDING_FAULTS;
+}
 
+static void peak(uint64_t *mark, uint64_t now)
+{
+	if (now > *mark)
+		*mark = now;
+}
+
+struct vdomain *dom_create_locked(struct viommu *v, const struct vendpoint *ep, uint32_t id,
+				  bool bypass)
+{
+	bool old_goes = ep->dom && ep->dom->nr_eps == 1;
+	struct vdomain *d;
+
+	if (v->nr_domains - old_goes >= v->cfg.limits.max_domains) {
+		v->stats.limit_rejects++;
+		return NULL;
+	}
+	d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
 	d->tree = iova_tree_create();
@@ -65,10 +90,16 @@ static struct vdomain *dom_new(uint32_t id, bool bypass)
 	}
 	d->id = id;
 	d->bypass = bypass;
+	d->next = v->domains;
+	v->domains = d;
+	v->nr_domains++;
+	peak(&v->stats.peak_domains, v->nr_domains);
 	return d;
 }
 
-static void dom_free(struct viommu *v, struct vdomain *d)
+/* Unlink and free d with its mappings: no rebalancing, one pass over the
+ * nodes (docs/benchmarks.md, "UNMAP-all and reset at the limits"). */
+void dom_destroy_locked(struct viommu *v, struct vdomain *d)
 {
 	struct vdomain **pp;
 
@@ -78,6 +109,8 @@ static void dom_free(struct viommu *v, struct vdomain *d)
 			break;
 		}
 	}
+	v->nr_domains--;
+	v->nr_mappings -= iova_tree_count(d->tree);
 	iova_tree_destroy(d->tree);
 	free(d);
 }
@@ -96,7 +129,7 @@ static void ep_leave(struct viommu *v, struct vendpoint *ep)
 		shadow_domain_put_locked(v, d);
 	}
 	if (!d->nr_eps)
-		dom_free(v, d);
+		dom_destroy_locked(v, d);
 }
 
 static void ep_join(struct vendpoint *ep, struct vdomain *d)
@@ -125,18 +158,16 @@ int dom_attach_locked(struct viommu *v, struct vendpoint *ep, uint32_t dom_id, b
 	if (d && ep->hw && d->hw && d->hw != ep->hw)
 		return -EXDEV;
 	if (!d) {
-		d = dom_new(dom_id, bypass);
+		d = dom_create_locked(v, ep, dom_id, bypass);
 		if (!d)
 			return -ENOMEM;
-		d->next = v->domains;
-		v->domains = d;
 		created = true;
 	}
 	if (ep->hw) {
 		ret = shadow_switch_locked(v, ep, d);
 		if (ret) {
 			if (created)
-				dom_free(v, d);
+				dom_destroy_locked(v, d);
 			return ret;
 		}
 	}
@@ -159,11 +190,32 @@ int dom_detach_locked(struct viommu *v, struct vendpoint *ep)
 	return 0;
 }
 
+/* One more mapping in d would pass a limit: the MAP is refused (-ENOMEM)
+ * before anything is allocated on either side. */
+static bool over_map_limits(struct viommu *v, const struct vdomain *d)
+{
+	const struct viommu_limits *l = &v->cfg.limits;
+
+	if (iova_tree_count(d->tree) < l->max_domain_mappings && v->nr_mappings < l->max_mappings)
+		return false;
+	v->stats.limit_rejects++;
+	return true;
+}
+
+static void count_map(struct viommu *v, const struct vdomain *d)
+{
+	v->nr_mappings++;
+	peak(&v->stats.peak_mappings, v->nr_mappings);
+	peak(&v->stats.peak_domain_mappings, iova_tree_count(d->tree));
+}
+
 /* Insert, then mirror into the IOAS; a host failure undoes the insert. */
 int dom_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m)
 {
 	int ret;
 
+	if (over_map_limits(v, d))
+		return -ENOMEM;
 	ret = iova_tree_insert(d->tree, m->start, m->last, m->gpa, m->flags);
 	if (ret)
 		return ret;
@@ -174,6 +226,7 @@ int dom_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m
 			return ret;
 		}
 	}
+	count_map(v, d);
 	return 0;
 }
 
@@ -197,6 +250,29 @@ static int host_unmap_span(struct viommu *v, struct vdomain *d, const struct iov
 }
 
 /*
+ * The host's part of unmapping span (whole tree mappings): from its lowest to
+ * its highest host-mapped mapping, false when it holds none. Mappings with no
+ * access never reached the host, and its unmap of a range with nothing in it
+ * fails (-ENOENT), so the ends are pulled in to mappings the host has.
+ */
+static bool host_span(const struct vdomain *d, const struct iova_map *span,
+		      struct iova_map *out)
+{
+	const struct iova_map *lo = iova_tree_first_overlap(d->tree, span->start, span->last);
+	const struct iova_map *hi;
+
+	while (lo && !shadow_is_host_mapped(lo))
+		lo = lo->last < span->last ? iova_tree_next(d->tree, lo->start) : NULL;
+	if (!lo)
+		return false;
+	hi = iova_tree_last_overlap(d->tree, lo->start, span->last);
+	while (!shadow_is_host_mapped(hi))
+		hi = iova_tree_last_overlap(d->tree, lo->start, hi->start - 1);
+	*out = (struct iova_map){ .start = lo->start, .last = hi->last };
+	return true;
+}
+
+/*
  * UNMAP (5.13.6.6): a mapping that straddles either edge of [start, last]
  * would be split, so nothing is removed (-ERANGE). Otherwise every mapping
  * inside goes. The host is asked once for the whole span (its unmap removes
@@ -207,8 +283,7 @@ int dom_unmap_locked(struct viommu *v, struct vdomain *d, uint64_t start, uint64
 {
 	const struct iova_map *first = iova_tree_first_overlap(d->tree, start, last);
 	const struct iova_map *end = iova_tree_last_overlap(d->tree, start, last);
-	struct iova_map span;
-	uint64_t next;
+	struct iova_map span, host;
 	int ret;
 
 	if (!first)
@@ -216,18 +291,12 @@ int dom_unmap_locked(struct viommu *v, struct vdomain *d, uint64_t start, uint64
 	if (first->start < start || end->last > last)
 		return -ERANGE;
 	span = (struct iova_map){ .start = first->start, .last = end->last };
-	if (d->has_ioas) {
-		ret = host_unmap_span(v, d, &span);
+	if (d->has_ioas && host_span(d, &span, &host)) {
+		ret = host_unmap_span(v, d, &host);
 		if (ret)
 			return ret;
 	}
-	for (next = span.start; (first = iova_tree_first_overlap(d->tree, next, span.last)); ) {
-		next = first->last;
-		iova_tree_remove(d->tree, first->start);
-		if (next == span.last)
-			break;
-		next++;
-	}
+	v->nr_mappings -= iova_tree_remove_range(d->tree, span.start, span.last);
 	return 0;
 }
 

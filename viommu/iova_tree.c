@@ -6,6 +6,7 @@
  * the recursive insert/remove stays shallow (about 30 levels at 1M nodes).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "viommu/iova_tree.h"
@@ -228,6 +229,37 @@ const struct iova_map *iova_tree_last_overlap(const struct iova_tree *t,
 		}
 	}
 	return best && best->m.last >= start ? &best->m : NULL;
+}
+
+static const struct iova_node *extreme(const struct iova_node *n, bool right)
+{
+	while (n && (right ? n->right : n->left))
+		n = right ? n->right : n->left;
+	return n;
+}
+
+size_t iova_tree_remove_range(struct iova_tree *t, uint64_t start, uint64_t last)
+{
+	const struct iova_map *m;
+	size_t gone = 0;
+	uint64_t next;
+
+	if (!t->root)
+		return 0;
+	if (extreme(t->root, false)->m.start >= start && extreme(t->root, true)->m.last <= last) {
+		gone = t->count;
+		iova_tree_clear(t);
+		return gone;
+	}
+	for (next = start; (m = iova_tree_first_overlap(t, next, last)); ) {
+		next = m->last;
+		iova_tree_remove(t, m->start);
+		gone++;
+		if (next == last)
+			break;
+		next++;
+	}
+	return gone;
 }
 
 const struct iova_map *iova_tree_find(const struct iova_tree *t, uint64_t iova)

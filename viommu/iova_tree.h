@@ -54,5 +54,10 @@ int iova_tree_foreach(const struct iova_tree *t,
 
 /* Remove every mapping. */
 void iova_tree_clear(struct iova_tree *t);
+/* Remove every mapping that overlaps [start, last] (the caller checked that
+ * none sticks out of it) and return how many went. When they are all the
+ * mappings of the tree, one pass frees them without rebalancing: O(n), not
+ * O(n log n), which bounds an UNMAP of the whole space. */
+size_t iova_tree_remove_range(struct iova_tree *t, uint64_t start, uint64_t last);
 
 #endif

@@ -28,20 +28,6 @@ static bool is_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-static uint8_t host_status(int err)
-{
-	if (err == -EXDEV || err == -EOPNOTSUPP)
-		return VIRTIO_IOMMU_S_UNSUPP;
-	return err == -ENOMEM ? VIRTIO_IOMMU_S_NOMEM : VIRTIO_IOMMU_S_IOERR;
-}
-
-static int be_err(struct viommu *v, int ret)
-{
-	if (ret)
-		v->stats.host_errors++;
-	return ret;
-}
-
 /* The ownership rules of a MAP, at byte granularity (callers align). */
 /* Here GPA is also the stage-2 IOVA (IOVA = GPA on the host), so the host's
  * IOVA holes (in resv) count as well as the VMM's own reserved ranges. */
@@ -131,7 +117,7 @@ int nested_translate_locked(struct viommu *v, struct vdomain *d, uint64_t iova, 
 	uint64_t n = 0;
 	int ret;
 
-	stat_inc(&v->nstats.walks);
+	stat_inc(&v->astats.walks);
 	/* RESV_MEM IOVAs never translate (on hardware the MSI window is not
 	 * even looked up), whatever the guest table says. */
 	if (iova < v->cfg.input_start || iova > v->cfg.input_end || iova_reserved(v, iova, iova))
@@ -145,7 +131,7 @@ int nested_translate_locked(struct viommu *v, struct vdomain *d, uint64_t iova, 
 			ret = -EFAULT;
 	}
 	if (ret) {
-		stat_inc(&v->nstats.walk_faults);
+		stat_inc(&v->astats.walk_faults);
 		return ret;
 	}
 	*gpa = leaf.out;
@@ -183,10 +169,10 @@ int nested_host_get_locked(struct viommu *v, struct vdomain *d, struct vendpoint
 	ret = shadow_s2_ioas_get_locked(v, hw, &s2);
 	if (ret)
 		return ret;
-	ret = be_err(v, hw->ops->hwpt_alloc_nest_parent(hw->be, ep->dev, s2, &d->s1_parent));
+	ret = viommu_be_err(v, hw->ops->hwpt_alloc_nest_parent(hw->be, ep->dev, s2, &d->s1_parent));
 	if (ret)
 		return ret;
-	ret = be_err(v, hw->ops->hwpt_alloc_nested(hw->be, ep->dev, d->s1_parent,
+	ret = viommu_be_err(v, hw->ops->hwpt_alloc_nested(hw->be, ep->dev, d->s1_parent,
 						   HIOPT_HWPT_DATA_X86_S1, &t, sizeof(t),
 						   &d->s1_hwpt));
 	if (ret)
@@ -238,37 +224,18 @@ static bool same_table(const struct vnest_table *a, const struct vnest_table *b)
 	       a->addr_width == b->addr_width && a->flags == b->flags;
 }
 
-/* A fresh nested domain, linked so that dom_attach_locked finds it. */
-static struct vdomain *nested_dom_new(struct viommu *v, uint32_t id, const struct vnest_table *t)
+/* A fresh nested domain, linked so that dom_attach_locked finds it; NULL
+ * past max_domains or without memory. */
+static struct vdomain *nested_dom_new(struct viommu *v, const struct vendpoint *ep, uint32_t id,
+				      const struct vnest_table *t)
 {
-	struct vdomain *d = calloc(1, sizeof(*d));
+	struct vdomain *d = dom_create_locked(v, ep, id, false);
 
 	if (!d)
 		return NULL;
-	d->tree = iova_tree_create();
-	if (!d->tree) {
-		free(d);
-		return NULL;
-	}
-	d->id = id;
 	d->nested = true;
 	d->table = *t;
-	d->next = v->domains;
-	v->domains = d;
 	return d;
-}
-
-/* Undo nested_dom_new (no endpoint ever joined). */
-static void nested_dom_free(struct viommu *v, struct vdomain *d)
-{
-	struct vdomain **pp;
-
-	for (pp = &v->domains; *pp && *pp != d; pp = &(*pp)->next)
-		;
-	if (*pp)
-		*pp = d->next;
-	iova_tree_destroy(d->tree);
-	free(d);
 }
 
 static uint8_t attach_ep(struct viommu *v, struct vendpoint *ep, uint32_t id,
@@ -282,14 +249,14 @@ static uint8_t attach_ep(struct viommu *v, struct vendpoint *ep, uint32_t id,
 	if (d && (!d->nested || !same_table(&d->table, t)))
 		return VIRTIO_IOMMU_S_INVAL;
 	if (!d) {
-		created = nested_dom_new(v, id, t);
+		created = nested_dom_new(v, ep, id, t);
 		if (!created)
 			return VIRTIO_IOMMU_S_NOMEM;
 	}
 	ret = dom_attach_locked(v, ep, id, false);
 	if (ret && created)
-		nested_dom_free(v, created);
-	return ret ? host_status(ret) : VIRTIO_IOMMU_S_OK;
+		dom_destroy_locked(v, created);	/* no endpoint ever joined it */
+	return viommu_attach_status(ret);
 }
 
 uint8_t nested_attach_table_locked(struct viommu *v,
@@ -380,12 +347,12 @@ uint8_t nested_invalidate_locked(struct viommu *v, const struct virtio_iommu_req
 	if (st || !d->has_hwpt)
 		return st;
 	/* Strict, like UNMAP: S_OK only once the host IOTLB is clean. */
-	ret = be_err(v, d->hw->ops->hwpt_invalidate(d->hw->be, d->s1_hwpt, HIOPT_HWPT_DATA_X86_S1,
+	ret = viommu_be_err(v, d->hw->ops->hwpt_invalidate(d->hw->be, d->s1_hwpt, HIOPT_HWPT_DATA_X86_S1,
 						    &inv, sizeof(inv), &n));
 	if (!ret && n != 1)
-		ret = be_err(v, -EIO);
+		ret = viommu_be_err(v, -EIO);
 	if (ret)
-		return host_status(ret);
+		return viommu_host_status(ret);
 	v->nstats.host_invalidates++;
 	return VIRTIO_IOMMU_S_OK;
 }
@@ -395,13 +362,11 @@ uint8_t nested_invalidate_locked(struct viommu *v, const struct virtio_iommu_req
 void viommu_nested_stats(struct viommu *v, struct viommu_nested_stats *out)
 {
 	pthread_mutex_lock(&v->lock);
-	out->attach_tables = v->nstats.attach_tables;
-	out->invalidates = v->nstats.invalidates;
-	out->host_invalidates = v->nstats.host_invalidates;
-	/* Bumped by translations outside v->lock. */
-	out->walks = __atomic_load_n(&v->nstats.walks, __ATOMIC_RELAXED);
-	out->walk_faults = __atomic_load_n(&v->nstats.walk_faults, __ATOMIC_RELAXED);
+	*out = v->nstats;
 	pthread_mutex_unlock(&v->lock);
+	/* Bumped by translations outside v->lock. */
+	out->walks = __atomic_load_n(&v->astats.walks, __ATOMIC_RELAXED);
+	out->walk_faults = __atomic_load_n(&v->astats.walk_faults, __ATOMIC_RELAXED);
 }
 
 bool viommu_nested_offered(const struct viommu *v)

@@ -38,10 +38,27 @@ static bool ranges_overlap(uint64_t s1, uint64_t l1, uint64_t s2, uint64_t l2)
 	return s1 <= l2 && s2 <= l1;
 }
 
-/* Host and backend errno -> status: resources are S_NOMEM, the rest S_IOERR. */
-static uint8_t host_status(int err)
+/* The one errno -> status rule for whatever the request could not get from
+ * the host or the VMM: out of memory or over a limit is S_NOMEM, anything
+ * else S_IOERR. Request errors (S_INVAL, S_RANGE, ...) are decided before. */
+uint8_t viommu_host_status(int err)
 {
+	if (!err)
+		return VIRTIO_IOMMU_S_OK;
 	return err == -ENOMEM ? VIRTIO_IOMMU_S_NOMEM : VIRTIO_IOMMU_S_IOERR;
+}
+
+/* dom_attach_locked's result (5.13.6.2): a bypass flag that does not match
+ * the domain is S_INVAL; a domain this endpoint "cannot attach" (shadowed by
+ * another host backend, or a table its backend cannot nest) is S_UNSUPP.
+ * Host failures reach here only as -ENOMEM/-EIO (viommu_be_err). */
+uint8_t viommu_attach_status(int err)
+{
+	if (err == -EINVAL)
+		return VIRTIO_IOMMU_S_INVAL;
+	if (err == -EXDEV || err == -EOPNOTSUPP)
+		return VIRTIO_IOMMU_S_UNSUPP;
+	return viommu_host_status(err);
 }
 
 /* DOMAIN_RANGE is offered, so a domain outside it is an out-of-range
@@ -80,13 +97,7 @@ static uint8_t handle_attach(struct viommu *v, const union viommu_req *r, uint8_
 	if (!domain_ok(v, dom))
 		return VIRTIO_IOMMU_S_RANGE;
 	ret = dom_attach_locked(v, ep, dom, flags & VIRTIO_IOMMU_ATTACH_F_BYPASS);
-	if (ret == -EINVAL)	/* bypass flag inconsistent with the domain */
-		return VIRTIO_IOMMU_S_INVAL;
-	/* "cannot attach": another host backend, or one that cannot nest the
-	 * domain's table. */
-	if (ret == -EXDEV || ret == -EOPNOTSUPP)
-		return VIRTIO_IOMMU_S_UNSUPP;
-	return ret ? host_status(ret) : VIRTIO_IOMMU_S_OK;
+	return viommu_attach_status(ret);
 }
 
 static uint8_t handle_detach(struct viommu *v, const union viommu_req *r, uint8_t *props)
@@ -105,7 +116,7 @@ static uint8_t handle_detach(struct viommu *v, const union viommu_req *r, uint8_
 	if (!ep->dom || ep->dom->id != dom)
 		return VIRTIO_IOMMU_S_INVAL;
 	ret = dom_detach_locked(v, ep);
-	return ret ? host_status(ret) : VIRTIO_IOMMU_S_OK;
+	return viommu_host_status(ret);
 }
 
 /* Common MAP/UNMAP domain lookup (5.13.6.5/6): range, existence, bypass. */
@@ -177,7 +188,7 @@ static uint8_t handle_map(struct viommu *v, const union viommu_req *r, uint8_t *
 	ret = dom_map_locked(v, d, &m);
 	if (ret == -EEXIST)	/* 5.13.6.5: existing mapping in range: S_INVAL */
 		return VIRTIO_IOMMU_S_INVAL;
-	return ret ? host_status(ret) : VIRTIO_IOMMU_S_OK;
+	return viommu_host_status(ret);
 }
 
 static uint8_t handle_unmap(struct viommu *v, const union viommu_req *r, uint8_t *props)
@@ -198,7 +209,7 @@ static uint8_t handle_unmap(struct viommu *v, const union viommu_req *r, uint8_t
 	ret = dom_unmap_locked(v, d, start, last);
 	if (ret == -ERANGE)	/* would split a mapping: S_RANGE, nothing removed */
 		return VIRTIO_IOMMU_S_RANGE;
-	return ret ? host_status(ret) : VIRTIO_IOMMU_S_OK;
+	return viommu_host_status(ret);
 }
 
 static uint8_t *put_resv(uint8_t *p, uint8_t subtype, uint64_t start, uint64_t last)

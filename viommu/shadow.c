@@ -13,17 +13,29 @@
 #include "vmm/memmap.h"
 #include "viommu/viommu_int.h"
 
-static int be_err(struct viommu *v, int ret)
+/*
+ * Every backend result passes here: failures are counted and folded into
+ * -ENOMEM (out of memory, memlock) or -EIO (anything else). A backend's
+ * -EINVAL or -EOPNOTSUPP says nothing about the guest's request, so it must
+ * not reach the request handlers, which give those errnos their own meaning.
+ */
+int viommu_be_err(struct viommu *v, int ret)
 {
-	if (ret)
-		v->stats.host_errors++;
-	return ret;
+	if (!ret)
+		return 0;
+	v->stats.host_errors++;
+	return ret == -ENOMEM ? -ENOMEM : -EIO;
 }
 
 static unsigned prot_of(uint32_t flags)
 {
 	return (flags & VIRTIO_IOMMU_MAP_F_READ ? HIOPT_PROT_READ : 0) |
 	       (flags & VIRTIO_IOMMU_MAP_F_WRITE ? HIOPT_PROT_WRITE : 0);
+}
+
+bool shadow_is_host_mapped(const struct iova_map *m)
+{
+	return prot_of(m->flags) != 0;
 }
 
 /* Host address of a mapping's target (RAM, or an assigned BAR for MMIO). */
@@ -39,13 +51,18 @@ static void *map_hva(struct viommu *v, const struct iova_map *m)
 	return (uint8_t *)reg.hva + (m->gpa - reg.start);
 }
 
+/* A mapping without READ or WRITE is recorded in the tree only: on the host,
+ * "not mapped" is exactly "no access" (and iommufd refuses prot 0). */
 int shadow_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m)
 {
-	void *hva = map_hva(v, m);
+	void *hva;
 
+	if (!shadow_is_host_mapped(m))
+		return 0;
+	hva = map_hva(v, m);
 	if (!hva)
-		return be_err(v, -EFAULT);
-	return be_err(v, d->hw->ops->map(d->hw->be, d->ioas, m->start, hva,
+		return viommu_be_err(v, -EFAULT);
+	return viommu_be_err(v, d->hw->ops->map(d->hw->be, d->ioas, m->start, hva,
 					 m->last - m->start + 1, prot_of(m->flags)));
 }
 
@@ -53,7 +70,7 @@ int shadow_unmap_locked(struct viommu *v, struct vdomain *d, const struct iova_m
 {
 	uint64_t unmapped = 0;
 
-	return be_err(v, d->hw->ops->unmap(d->hw->be, d->ioas, m->start,
+	return viommu_be_err(v, d->hw->ops->unmap(d->hw->be, d->ioas, m->start,
 					   m->last - m->start + 1, &unmapped));
 }
 
@@ -126,7 +143,7 @@ static int domain_ioas_get(struct viommu *v, struct vdomain *d, const struct hio
 
 	if (d->has_ioas)
 		return d->hw == hw ? 0 : -EXDEV;
-	ret = be_err(v, hw->ops->ioas_alloc(hw->be, &d->ioas));
+	ret = viommu_be_err(v, hw->ops->ioas_alloc(hw->be, &d->ioas));
 	if (ret)
 		return ret;
 	d->hw = hw;
@@ -159,7 +176,7 @@ static int map_ram_identity(struct viommu *v, const struct hiopt *hw, uint32_t i
 	for (i = 0; i < n; i++) {
 		if (regs[i].kind != MEMMAP_RAM || !regs[i].hva)
 			continue;
-		ret = be_err(v, hw->ops->map(hw->be, ioas, regs[i].start, regs[i].hva,
+		ret = viommu_be_err(v, hw->ops->map(hw->be, ioas, regs[i].start, regs[i].hva,
 					     regs[i].last - regs[i].start + 1,
 					     HIOPT_PROT_READ | HIOPT_PROT_WRITE));
 		if (ret)
@@ -177,7 +194,7 @@ int shadow_s2_ioas_get_locked(struct viommu *v, const struct hiopt *hw, uint32_t
 		*ioas = v->bypass_ioas;
 		return v->bypass_hw == hw ? 0 : -EXDEV;
 	}
-	ret = be_err(v, hw->ops->ioas_alloc(hw->be, &v->bypass_ioas));
+	ret = viommu_be_err(v, hw->ops->ioas_alloc(hw->be, &v->bypass_ioas));
 	if (ret)
 		return ret;
 	ret = map_ram_identity(v, hw, v->bypass_ioas);
@@ -205,7 +222,7 @@ int shadow_block_locked(struct viommu *v, struct vendpoint *ep)
 
 	if (!ep->host_attached)
 		return 0;
-	ret = be_err(v, ep->hw->ops->device_detach(ep->hw->be, ep->dev));
+	ret = viommu_be_err(v, ep->hw->ops->device_detach(ep->hw->be, ep->dev));
 	if (!ret)
 		ep->host_attached = false;
 	orphan_release_locked(ep);
@@ -230,7 +247,8 @@ int shadow_dev_attach_locked(struct viommu *v, struct vendpoint *ep, uint32_t pt
 		if (ret && !hw->ops->device_attach(hw->be, ep->dev, ep->host_pt))
 			ep->host_attached = true;
 	}
-	if (be_err(v, ret))
+	ret = viommu_be_err(v, ret);
+	if (ret)
 		return ret;
 	ep->host_attached = true;
 	ep->host_pt = pt;

@@ -25,6 +25,26 @@ struct viommu;
 #define VIOMMU_MAX_RESV		16	/* RESERVED ranges reported by PROBE */
 #define VIOMMU_MAX_HOST_RANGES	16	/* host IOVA ranges read per endpoint */
 
+/*
+ * What a guest can make the VMM allocate (docs/security.md, "Resource
+ * limits"). A request past a limit gets S_NOMEM and changes nothing. 0 in a
+ * field means its default; the defaults leave stock Linux a wide margin.
+ */
+struct viommu_limits {
+	uint32_t max_mappings;		/* live mappings over all domains of the VM */
+	uint32_t max_domain_mappings;	/* live mappings in one domain */
+	uint32_t max_domains;		/* domains alive at once */
+	uint32_t max_pending_faults;	/* fault events queued for the eventq */
+};
+
+#define VIOMMU_DEFAULT_MAX_MAPPINGS		524288	/* 2^19: 32 MiB of tree nodes */
+#define VIOMMU_DEFAULT_MAX_DOMAIN_MAPPINGS	262144	/* 2^18 */
+#define VIOMMU_DEFAULT_MAX_DOMAINS		1024
+#define VIOMMU_DEFAULT_MAX_PENDING_FAULTS	256
+
+/* Replace every 0 in l by its default. */
+void viommu_limits_fill(struct viommu_limits *l);
+
 struct viommu_config {
 	struct memmap *mem;		/* required */
 	struct pci_host *pci;		/* NULL: no PCI function (unit tests) */
@@ -37,6 +57,7 @@ struct viommu_config {
 	const struct hiopt *hiopt;	/* optional default host backend */
 	const struct viommu_range *resv; /* extra VMM-reserved IOVA ranges */
 	size_t nr_resv;
+	struct viommu_limits limits;	/* zeros: defaults */
 };
 
 #define VIOMMU_NR_TYPES		6	/* index 0: unknown type */
@@ -51,6 +72,11 @@ struct viommu_stats {
 	uint64_t faults;			/* fault events written */
 	uint64_t faults_dropped;		/* no eventq buffer */
 	uint64_t translations;			/* viommu_translate calls */
+	uint64_t limit_rejects;			/* requests refused by a limit (S_NOMEM) */
+	/* High-water marks, to size the limits from what a guest really uses. */
+	uint64_t peak_mappings;			/* live mappings, whole VM */
+	uint64_t peak_domain_mappings;		/* live mappings, one domain */
+	uint64_t peak_domains;			/* live domains */
 };
 
 struct viommu *viommu_create(const struct viommu_config *cfg);

@@ -100,6 +100,9 @@ struct viommu {
 	uint64_t dev_features, drv_features;
 	uint8_t bypass;			/* config field, 0 or 1 */
 	struct vdomain *domains;
+	/* Live domains and mappings (all domains): kept by domain.c, never
+	 * above cfg.limits (filled with defaults at create). */
+	size_t nr_domains, nr_mappings;
 	struct vendpoint *eps;
 	size_t nr_eps, cap_eps;
 	/* RESV_MEM: the MSI window plus these RESERVED ranges, sorted, merged,
@@ -116,8 +119,13 @@ struct viommu {
 	const struct hiopt *bypass_hw;
 	uint32_t bypass_ioas;
 	bool has_bypass_ioas;
-	struct viommu_stats stats;
-	struct viommu_nested_stats nstats;
+	struct viommu_stats stats;	/* under lock; not the three below */
+	struct viommu_nested_stats nstats;	/* under lock; not walks, walk_faults */
+	/* Bumped from device threads without lock (stat_inc); read atomically
+	 * into stats/nstats by viommu_stats/viommu_nested_stats. */
+	struct {
+		uint64_t translations, faults, faults_dropped, walks, walk_faults;
+	} astats;
 	struct virtio_pci *vp;		/* NULL without a transport */
 	struct vdev_queue reqq;		/* the requestq's drain state */
 	viommu_fault_sink sink;		/* under fault_lock */
@@ -171,6 +179,12 @@ static inline bool has_feature(const struct viommu *v, unsigned bit)
 struct vendpoint *ep_find_locked(struct viommu *v, uint32_t id);
 struct vendpoint *ep_add_locked(struct viommu *v, uint32_t id);
 struct vdomain *dom_find_locked(struct viommu *v, uint32_t id);
+/* A new domain, linked and counted; NULL (-ENOMEM) past max_domains. ep is
+ * the endpoint that will join it: if it is the last one of its current
+ * domain, that one goes, so the count does not grow. */
+struct vdomain *dom_create_locked(struct viommu *v, const struct vendpoint *ep, uint32_t id,
+				  bool bypass);
+void dom_destroy_locked(struct viommu *v, struct vdomain *d);
 int dom_attach_locked(struct viommu *v, struct vendpoint *ep, uint32_t dom_id, bool bypass);
 int dom_detach_locked(struct viommu *v, struct vendpoint *ep);
 int dom_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m);
@@ -190,6 +204,10 @@ void shadow_domain_put_locked(struct viommu *v, struct vdomain *d);
 int shadow_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m);
 int shadow_unmap_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m);
 void shadow_bypass_release_locked(struct viommu *v);
+/* Does m exist on the host? Only with READ or WRITE: no access, no host map. */
+bool shadow_is_host_mapped(const struct iova_map *m);
+/* Count a backend failure and fold it into -ENOMEM or -EIO (0 stays 0). */
+int viommu_be_err(struct viommu *v, int ret);
 int shadow_host_resv(const struct hiopt *hw, struct hiopt_dev *dev, uint64_t in_start,
 		     uint64_t in_end, struct viommu_range *gaps, size_t max, size_t *n);
 
@@ -216,5 +234,10 @@ bool nested_host_capable(const struct hiopt *hw, struct hiopt_dev *dev);
 
 /* request.c */
 int viommu_resv_add_locked(struct viommu *v, const struct viommu_range *r, size_t n);
+/* errno -> virtio status: 0 S_OK, -ENOMEM S_NOMEM, anything else S_IOERR. */
+uint8_t viommu_host_status(int err);
+/* dom_attach_locked's errno -> status (-EINVAL bypass mismatch: S_INVAL;
+ * -EXDEV/-EOPNOTSUPP cannot attach: S_UNSUPP; else viommu_host_status). */
+uint8_t viommu_attach_status(int err);
 
 #endif

@@ -12,6 +12,8 @@
 #include "vmm/domxml.h"
 
 #define IOSHADE_VERSION "0.1.0"
+#define STR(x)	#x
+#define XSTR(x)	STR(x)
 
 struct cli_opt {
 	const char *name;
@@ -175,6 +177,11 @@ static int set_serial(struct vm_config *cfg, const char *val, char *err, size_t 
 	return copy_str(cfg->serial_path, sizeof(cfg->serial_path), "--serial", val, err, errlen);
 }
 
+static int set_viommu_limits(struct vm_config *cfg, const char *val, char *err, size_t errlen)
+{
+	return config_parse_viommu_limits(val, &cfg->viommu_limits, err, errlen);
+}
+
 /* --domain is applied before every other option (see load_domain). */
 static int set_domain_done(struct vm_config *cfg, const char *val, char *err, size_t errlen)
 {
@@ -192,6 +199,7 @@ static const struct cli_opt run_opts[] = {
 	{ "--viommu", false, set_viommu },
 	{ "--no-viommu", false, set_no_viommu },
 	{ "--iommu-backend", true, set_backend },
+	{ "--viommu-limits", true, set_viommu_limits },
 	{ "--serial", true, set_serial },
 	{ "--log-level", true, set_log_level },
 };
@@ -387,6 +395,17 @@ static const char help_run[] =
 	"                                                    emulated virtio disk on PATH\n"
 	"  --viommu, --no-viommu   force the virtio-iommu on or off (default: auto)\n"
 	"  --iommu-backend B       iommufd, sim or auto (default auto)\n"
+	"  --viommu-limits KEY=N[,KEY=N]...\n"
+	"                          what the guest may make the virtio-iommu hold;\n"
+	"                          past a limit a request gets S_NOMEM:\n"
+	"                            mappings=N         live mappings, whole VM\n"
+	"                                               (default " XSTR(CONFIG_VIOMMU_MAPPINGS_DEFAULT) ")\n"
+	"                            domain-mappings=N  live mappings per domain\n"
+	"                                               (default " XSTR(CONFIG_VIOMMU_DOMAIN_MAPPINGS_DEFAULT) ")\n"
+	"                            domains=N          live domains\n"
+	"                                               (default " XSTR(CONFIG_VIOMMU_DOMAINS_DEFAULT) ")\n"
+	"                            faults=N           pending fault events\n"
+	"                                               (default " XSTR(CONFIG_VIOMMU_FAULTS_DEFAULT) ")\n"
 	"  --serial OUT            stdout, none, pty (a new pseudo-terminal, its path\n"
 	"                          printed on stderr) or a file path (default stdout)\n"
 	"  --log-level L           error, warn, info or debug (default warn)\n"

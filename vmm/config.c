@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +228,72 @@ int config_parse_device(const char *arg, struct config_device *dev, char *err, s
 		snprintf(err, errlen, "--device %s: virtio-blk needs file=PATH", arg);
 		return -EINVAL;
 	}
+	return ret;
+}
+
+struct limit_key {
+	const char *name;
+	size_t off;
+};
+
+static const struct limit_key limit_keys[] = {
+	{ "mappings", offsetof(struct config_viommu_limits, mappings) },
+	{ "domain-mappings", offsetof(struct config_viommu_limits, domain_mappings) },
+	{ "domains", offsetof(struct config_viommu_limits, domains) },
+	{ "faults", offsetof(struct config_viommu_limits, faults) },
+};
+
+#define LIMIT_KEYS	"mappings, domain-mappings, domains, faults"
+
+/* One "KEY=N" of --viommu-limits. */
+static int parse_limit(char *tok, struct config_viommu_limits *l, char *err, size_t errlen)
+{
+	char *val = strchr(tok, '='), *end;
+	unsigned long long n;
+
+	if (val)
+		*val++ = '\0';
+	for (size_t k = 0; k < sizeof(limit_keys) / sizeof(limit_keys[0]); k++) {
+		if (strcmp(tok, limit_keys[k].name))
+			continue;
+		errno = 0;
+		n = val && isdigit((unsigned char)val[0]) ? strtoull(val, &end, 10) : 0;
+		if (!val || !isdigit((unsigned char)val[0]) || errno || *end || n < 1 ||
+		    n > UINT32_MAX) {
+			snprintf(err, errlen, "--viommu-limits: %s must be a number in 1..%u, got '%s'",
+				 tok, UINT32_MAX, val ? val : "");
+			return -EINVAL;
+		}
+		*(uint32_t *)((char *)l + limit_keys[k].off) = (uint32_t)n;
+		return 0;
+	}
+	snprintf(err, errlen, "--viommu-limits: unknown limit '%s' (known: %s)", tok, LIMIT_KEYS);
+	return -EINVAL;
+}
+
+int config_parse_viommu_limits(const char *arg, struct config_viommu_limits *l, char *err,
+			       size_t errlen)
+{
+	struct config_viommu_limits tmp = *l;
+	char buf[CONFIG_DEVSPEC_MAX], *save = NULL, *tok;
+	int ret = 0;
+
+	if (strlen(arg) >= sizeof(buf)) {
+		snprintf(err, errlen, "--viommu-limits: argument longer than %zu bytes",
+			 sizeof(buf) - 1);
+		return -EINVAL;
+	}
+	snprintf(buf, sizeof(buf), "%s", arg);
+	tok = strtok_r(buf, ",", &save);
+	if (!tok) {
+		snprintf(err, errlen, "--viommu-limits: empty (expected KEY=N,... with KEY one of %s)",
+			 LIMIT_KEYS);
+		return -EINVAL;
+	}
+	for (; tok && !ret; tok = strtok_r(NULL, ",", &save))
+		ret = parse_limit(tok, &tmp, err, errlen);
+	if (!ret)
+		*l = tmp;	/* all or nothing */
 	return ret;
 }
 

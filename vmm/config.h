@@ -67,6 +67,21 @@ struct config_device {
 	bool managed;			/* vfio: rebind to vfio-pci and back (libvirt managed='yes') */
 };
 
+/* --viommu-limits: bounds on what the guest can make the viommu allocate
+ * (docs/security.md, "Resource limits"). 0: the default below, which
+ * main.c checks against viommu.h's. */
+struct config_viommu_limits {
+	uint32_t mappings;		/* live mappings, whole VM */
+	uint32_t domain_mappings;	/* live mappings, one domain */
+	uint32_t domains;		/* live domains */
+	uint32_t faults;		/* pending fault events */
+};
+
+#define CONFIG_VIOMMU_MAPPINGS_DEFAULT		524288
+#define CONFIG_VIOMMU_DOMAIN_MAPPINGS_DEFAULT	262144
+#define CONFIG_VIOMMU_DOMAINS_DEFAULT		1024
+#define CONFIG_VIOMMU_FAULTS_DEFAULT		256
+
 #define CONFIG_NAME_MAX		256
 #define CONFIG_UUID_LEN		36	/* 8-4-4-4-12 lowercase hex */
 
@@ -83,6 +98,7 @@ struct vm_config {
 	enum config_switch viommu;
 	unsigned viommu_aw_bits;	/* input range [0, 2^aw_bits - 1]; 0: machine default */
 	uint64_t viommu_granule;	/* page size in bytes (4K/8K/16K/64K); 0: machine default */
+	struct config_viommu_limits viommu_limits;
 	enum config_iommu_backend iommu_backend;
 	enum config_log_level log_level;
 	unsigned nr_devices;
@@ -101,6 +117,12 @@ int config_parse_size(const char *s, uint64_t *out);
 
 /* Parse one --device argument into dev. 0 or -EINVAL with a message in err. */
 int config_parse_device(const char *arg, struct config_device *dev, char *err, size_t errlen);
+
+/* Parse a --viommu-limits argument, "KEY=N[,KEY=N]..." with KEY mappings,
+ * domain-mappings, domains or faults and N in 1..4294967295, into l (keys
+ * not given keep their value). 0 or -EINVAL with a message in err. */
+int config_parse_viommu_limits(const char *arg, struct config_viommu_limits *l, char *err,
+			       size_t errlen);
 
 /* Check the files a config names exist and are readable: 0 or -errno with a
  * message naming the path and the reason. */

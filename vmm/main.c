@@ -113,14 +113,28 @@ static int open_backends(struct wiring *w, const struct vm_config *cfg)
 	return 0;
 }
 
+/* The help text (vmm/, no viommu headers) states the viommu's defaults. */
+_Static_assert(CONFIG_VIOMMU_MAPPINGS_DEFAULT == VIOMMU_DEFAULT_MAX_MAPPINGS &&
+	       CONFIG_VIOMMU_DOMAIN_MAPPINGS_DEFAULT == VIOMMU_DEFAULT_MAX_DOMAIN_MAPPINGS &&
+	       CONFIG_VIOMMU_DOMAINS_DEFAULT == VIOMMU_DEFAULT_MAX_DOMAINS &&
+	       CONFIG_VIOMMU_FAULTS_DEFAULT == VIOMMU_DEFAULT_MAX_PENDING_FAULTS,
+	       "--viommu-limits defaults in config.h match viommu.h");
+
 static int create_viommu(struct wiring *w, struct machine *m, const struct vm_config *cfg)
 {
+	const struct config_viommu_limits *lim = &cfg->viommu_limits;
 	struct viommu_config vc = {
 		.mem = machine_memmap(m),
 		.pci = machine_pci_host(m),
 		.loop = machine_evloop(m),
 		.slot = -1,
 		.hiopt = w->ifd ? &w->ifd_hiopt : (w->sim ? sim_iommu_hiopt(w->sim) : NULL),
+		.limits = {	/* 0: the default */
+			.max_mappings = lim->mappings,
+			.max_domain_mappings = lim->domain_mappings,
+			.max_domains = lim->domains,
+			.max_pending_faults = lim->faults,
+		},
 	};
 
 	/* The guest must never be told it can map what the host cannot: with a
@@ -264,6 +278,10 @@ static void print_viommu_stats(struct viommu *v, const struct vm_config *cfg)
 		st.requests[VIRTIO_IOMMU_T_MAP], st.requests[VIRTIO_IOMMU_T_UNMAP],
 		st.requests[VIRTIO_IOMMU_T_PROBE], st.requests[0],
 		st.status[VIRTIO_IOMMU_S_OK], rejects, st.host_errors, st.faults, st.translations);
+	/* Peaks: what the guest really used, against --viommu-limits. */
+	fprintf(stderr, "ioshade: viommu peaks: mappings %" PRIu64 " domain-mappings %" PRIu64
+		" domains %" PRIu64 " limit-rejects %" PRIu64 "\n", st.peak_mappings,
+		st.peak_domain_mappings, st.peak_domains, st.limit_rejects);
 }
 
 /*

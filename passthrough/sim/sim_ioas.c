@@ -75,37 +75,40 @@ int sim_ioas_insert(struct sim_ioas *ioas, uint64_t iova, uint64_t last, void *h
 	return 0;
 }
 
-static void remove_at(struct sim_ioas *ioas, size_t i)
+/* Remove maps[from, to) with one move of the tail (an unmap of many
+ * mappings stays linear). */
+static void remove_run(struct sim_ioas *ioas, size_t from, size_t to)
 {
-	memmove(&ioas->maps[i], &ioas->maps[i + 1], (ioas->n - i - 1) * sizeof(ioas->maps[0]));
-	ioas->n--;
+	if (from == to)
+		return;		/* maps may be NULL: memmove must not see it */
+	memmove(&ioas->maps[from], &ioas->maps[to], (ioas->n - to) * sizeof(ioas->maps[0]));
+	ioas->n -= to - from;
 }
 
 /*
- * Like the kernel: mappings intersecting [start, last] are removed one by one
- * from the lowest; one that is not wholly inside stops the walk with -ENOENT
- * (those below it are already gone); nothing found is -ENOENT too.
+ * Like the kernel: mappings intersecting [start, last] are removed from the
+ * lowest; one that is not wholly inside stops the walk with -ENOENT (those
+ * below it are gone all the same); nothing found is -ENOENT too.
  */
 int sim_ioas_unmap_range(struct sim_ioas *ioas, uint64_t start, uint64_t last,
 			 uint64_t *unmapped)
 {
+	size_t first = lower_bound(ioas, start), i;
 	uint64_t bytes = 0;
-	int rc = -ENOENT;
-	size_t i;
+	int rc = 0;
 
-	for (i = lower_bound(ioas, start); i < ioas->n && ioas->maps[i].iova <= last;) {
+	for (i = first; i < ioas->n && ioas->maps[i].iova <= last; i++) {
 		const struct sim_map *m = &ioas->maps[i];
 
-		if (m->iova < start || m->last > last)
-			goto out;
+		if (m->iova < start || m->last > last) {
+			rc = -ENOENT;
+			break;
+		}
 		bytes += m->last - m->iova + 1;
-		remove_at(ioas, i);
 	}
-	if (bytes)
-		rc = 0;
-out:
+	remove_run(ioas, first, i);
 	*unmapped = bytes;
-	return rc;
+	return bytes ? rc : -ENOENT;
 }
 
 int sim_ioas_xlate(const struct sim_ioas *ioas, uint64_t addr, unsigned access,

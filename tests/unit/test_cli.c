@@ -312,6 +312,81 @@ static void test_check_disk_files(void **state)
 	unlink(path);
 }
 
+static void test_viommu_limits(void **state)
+{
+	struct parsed *p = parse("run", "--kernel", "k", NULL);
+
+	assert_int_equal(p->ret, CLI_RUN);
+	assert_int_equal(p->cfg.viommu_limits.mappings, 0);		/* 0: default */
+	assert_int_equal(p->cfg.viommu_limits.faults, 0);
+	p = parse("run", "--kernel", "k", "--viommu-limits",
+		  "mappings=1000,domain-mappings=100,domains=4,faults=16", NULL);
+	assert_int_equal(p->ret, CLI_RUN);
+	assert_int_equal(p->cfg.viommu_limits.mappings, 1000);
+	assert_int_equal(p->cfg.viommu_limits.domain_mappings, 100);
+	assert_int_equal(p->cfg.viommu_limits.domains, 4);
+	assert_int_equal(p->cfg.viommu_limits.faults, 16);
+	/* Repeated: each sets its keys, later wins; the = form too. */
+	p = parse("run", "--kernel", "k", "--viommu-limits=domains=4,faults=9",
+		  "--viommu-limits", "domains=5", NULL);
+	assert_int_equal(p->ret, CLI_RUN);
+	assert_int_equal(p->cfg.viommu_limits.domains, 5);
+	assert_int_equal(p->cfg.viommu_limits.faults, 9);
+	assert_int_equal(p->cfg.viommu_limits.mappings, 0);
+	p = parse("run", "--kernel", "k", "--viommu-limits", "mappings=4294967295", NULL);
+	assert_int_equal(p->cfg.viommu_limits.mappings, UINT32_MAX);
+}
+
+/* ioshade run --help names the option and every default. */
+static void test_viommu_limits_help(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	cli_print_help(f, CLI_HELP_RUN);
+	fclose(f);
+	assert_non_null(strstr(text, "--viommu-limits KEY=N"));
+	assert_non_null(strstr(text, "(default 524288)"));
+	assert_non_null(strstr(text, "(default 262144)"));
+	assert_non_null(strstr(text, "(default 1024)"));
+	assert_non_null(strstr(text, "(default 256)"));
+	free(text);
+}
+
+static void test_viommu_limits_bad(void **state)
+{
+	expect_bad(parse("run", "--kernel", "k", "--viommu-limits", "pages=3", NULL),
+		   "--viommu-limits", "unknown limit 'pages'");
+	expect_bad(parse("run", "--kernel", "k", "--viommu-limits", "domains=0", NULL),
+		   "--viommu-limits", "domains must be a number in 1..4294967295, got '0'");
+	expect_bad(parse("run", "--kernel", "k", "--viommu-limits", "mappings=4294967296", NULL),
+		   "--viommu-limits", "'4294967296'");
+	expect_bad(parse("run", "--kernel", "k", "--viommu-limits", "mappings=-1", NULL),
+		   "--viommu-limits", "'-1'");
+	expect_bad(parse("run", "--kernel", "k", "--viommu-limits", "faults=12k", NULL),
+		   "--viommu-limits", "'12k'");
+	expect_bad(parse("run", "--kernel", "k", "--viommu-limits", "faults", NULL),
+		   "--viommu-limits", "faults must be");
+	expect_bad(parse("run", "--kernel", "k", "--viommu-limits", ",", NULL),
+		   "--viommu-limits", "empty");
+	expect_bad(parse("run", "--kernel", "k", "--viommu-limits", NULL),
+		   "--viommu-limits", "missing value");
+}
+
+static void test_viommu_limits_all_or_nothing(void **state)
+{
+	struct config_viommu_limits l = { .domains = 3 };
+	char err[256];
+
+	assert_int_equal(config_parse_viommu_limits("domains=7,bogus=1", &l, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(l.domains, 3);
+	assert_int_equal(config_parse_viommu_limits("domains=7", &l, err, sizeof(err)), 0);
+	assert_int_equal(l.domains, 7);
+}
+
 static void test_help_version(void **state)
 {
 	assert_int_equal(parse("--help", NULL)->ret, CLI_HELP);
@@ -362,6 +437,10 @@ int main(void)
 		cmocka_unit_test(test_bdf_forms),
 		cmocka_unit_test(test_virtio_devices),
 		cmocka_unit_test(test_check_disk_files),
+		cmocka_unit_test(test_viommu_limits),
+		cmocka_unit_test(test_viommu_limits_bad),
+		cmocka_unit_test(test_viommu_limits_help),
+		cmocka_unit_test(test_viommu_limits_all_or_nothing),
 		cmocka_unit_test(test_help_version),
 		cmocka_unit_test(test_check_files),
 	};

@@ -256,6 +256,32 @@ static void test_foreach_order(void **state)
 	assert_true(iova_tree_node_size() + 8 <= 64);
 }
 
+/* Partial ranges go node by node and keep the tree balanced; a range that
+ * holds every mapping (but need not start at 0) empties it in one pass. */
+static void test_remove_range(void **state)
+{
+	struct iova_tree *t = *state;
+
+	for (uint64_t i = 0; i < 1000; i++)
+		assert_int_equal(iova_tree_insert(t, 0x1000 + i * 0x100, 0x1000 + i * 0x100 + 0xff,
+						  i, 3), 0);
+	assert_int_equal(iova_tree_remove_range(t, 0, 0xfff), 0);
+	assert_int_equal(iova_tree_remove_range(t, 0x1000, 0x1000 + 100 * 0x100 - 1), 100);
+	assert_int_equal(iova_tree_count(t), 900);
+	assert_null(iova_tree_find(t, 0x1000 + 99 * 0x100));
+	assert_non_null(iova_tree_find(t, 0x1000 + 100 * 0x100));
+	assert_true(iova_tree_height(t) <= 14);		/* AVL bound for 900 nodes */
+	assert_int_equal(iova_tree_remove_range(t, 0x1000 + 999 * 0x100, UINT64_MAX), 1);
+	assert_int_equal(iova_tree_remove_range(t, 0x1000 + 100 * 0x100, 0x1000 + 998 * 0x100 + 0xff),
+			 899);
+	assert_int_equal(iova_tree_count(t), 0);
+	assert_int_equal(iova_tree_height(t), 0);
+	assert_int_equal(iova_tree_remove_range(t, 0, UINT64_MAX), 0);
+	assert_int_equal(iova_tree_insert(t, UINT64_MAX - 0xfff, UINT64_MAX, 0, 3), 0);
+	assert_int_equal(iova_tree_remove_range(t, 0, UINT64_MAX), 1);
+	assert_null(iova_tree_find(t, UINT64_MAX));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +291,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_balance_sequential, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_vs_model, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_range, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

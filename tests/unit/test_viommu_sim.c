@@ -4,6 +4,9 @@
  * guest RAM: a simulated device's DMA follows the guest's MAP/UNMAP/DETACH,
  * and the three seed-003 violations fail closed: bad-address, bad-device,
  * invalid-use. A sim "fail the Nth op" sweep keeps guest view == host view.
+ * A MAP without READ or WRITE means the same on every backend: recorded,
+ * blocking, never sent to the host; host failures in ATTACH replay are
+ * S_IOERR/S_NOMEM, never S_INVAL.
  */
 #include <endian.h>
 #include <errno.h>
@@ -221,6 +224,21 @@ static int cmp_one(const struct sim_mapping *m, void *opaque)
 	return m->hva != c->ram + (g->gpa - RAM) || m->prot != prot;
 }
 
+static int count_accessible(const struct iova_map *m, void *opaque)
+{
+	*(int *)opaque += (m->flags & T_RW) != 0;
+	return 0;
+}
+
+/* Mappings the host holds: those with READ or WRITE (no access = no host map). */
+static int host_visible(const struct iova_tree *t)
+{
+	int n = 0;
+
+	iova_tree_foreach(t, count_accessible, &n);
+	return n;
+}
+
 /* Guest domains vs sim IOASes, and each device where the guest says it is. */
 static void check_views(struct fixture *f)
 {
@@ -240,11 +258,13 @@ static void check_views(struct fixture *f)
 			continue;
 		}
 		assert_int_equal(sim_iommu_foreach_mapping(f->sim, d->ioas, cmp_one, &c), 0);
-		assert_int_equal(c.n, iova_tree_count(d->tree));
+		assert_int_equal(c.n, host_visible(d->tree));
 	}
 	for (size_t i = 0; i < v->nr_eps; i++) {
 		const struct vendpoint *ep = &v->eps[i];
 
+		if (!ep->hw)
+			continue;
 		assert_int_equal(sim_iommu_dev_pt(f->sim, ep->dev),
 				 ep->host_attached ? ep->host_pt : 0);
 		if (ep->dom && !ep->dom->bypass)
@@ -296,6 +316,135 @@ static void test_sim_fail_nth_sweep(void **state)
 	}
 }
 
+#define EP_EMU	0x08
+
+struct sink {
+	int n;
+	struct virtio_iommu_fault last;
+};
+
+static int sink_put(void *opaque, const struct virtio_iommu_fault *fe)
+{
+	struct sink *s = opaque;
+
+	s->n++;
+	s->last = *fe;
+	return 0;
+}
+
+static long host_maps(struct fixture *f, uint32_t dom)
+{
+	const struct vdomain *d;
+	long n;
+
+	pthread_mutex_lock(&f->v->lock);
+	d = dom_find_locked(f->v, dom);
+	n = d && d->has_ioas ? sim_iommu_mapping_count(f->sim, d->ioas) : -1;
+	pthread_mutex_unlock(&f->v->lock);
+	return n;
+}
+
+/* flags = 0 with an assigned device in the domain: S_OK, nothing reaches the
+ * host, the device's DMA there faults, UNMAP of it (alone, or in a span with
+ * real mappings, or the whole space) is S_OK. Before: S_IOERR. */
+static void test_map_no_access_host(void **state)
+{
+	struct fixture *f = fixture_new(false);
+
+	assert_int_equal(viommu_add_host_endpoint(f->v, EP, NULL, f->dev), 0);
+	assert_int_equal(t_attach(f->v, 1, EP, 0), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(t_map(f->v, 1, 0x10000, 0x10fff, RAM, 0), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(host_maps(f, 1), 0);
+	assert_int_equal(dev_write(f, 0x10000, 1), -EFAULT);
+	assert_int_equal(ram32(f, RAM), 0);
+	check_views(f);
+	assert_int_equal(t_unmap(f->v, 1, 0x10000, 0x10fff), VIRTIO_IOMMU_S_OK);
+	/* A span whose edges are no-access mappings, a real one in the middle. */
+	assert_int_equal(t_map(f->v, 1, 0x10000, 0x10fff, RAM, 0), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(t_map(f->v, 1, 0x20000, 0x20fff, RAM, T_RW), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(t_map(f->v, 1, 0x30000, 0x30fff, RAM, 0), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(host_maps(f, 1), 1);
+	check_views(f);
+	assert_int_equal(t_unmap(f->v, 1, 0x10000, 0x30fff), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(host_maps(f, 1), 0);
+	assert_int_equal(dev_write(f, 0x20000, 1), -EFAULT);
+	/* The whole space, with no-access mappings at both ends of it. */
+	assert_int_equal(t_map(f->v, 1, 0, 0xfff, RAM, 0), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(t_map(f->v, 1, 0x20000, 0x20fff, RAM, T_RW), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(t_map(f->v, 1, 0xfffffffff000ULL, 0xffffffffffffULL, RAM, 0),
+			 VIRTIO_IOMMU_S_OK);
+	assert_int_equal(t_unmap(f->v, 1, 0, UINT64_MAX), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(host_maps(f, 1), 0);
+	assert_int_equal(iova_tree_count(dom_find_locked(f->v, 1)->tree), 0);
+	check_views(f);
+	fixture_free(f);
+}
+
+/* flags = 0 in a domain of emulated endpoints: recorded, a DMA faults with a
+ * permission fault; an assigned device then ATTACHes (replay skips it): S_OK,
+ * not S_INVAL as before; UNMAP S_OK. */
+static void test_map_no_access_then_attach_host(void **state)
+{
+	struct fixture *f = fixture_new(false);
+	struct sink sink = { 0 };
+	uint64_t gpa, contig;
+
+	viommu_set_fault_sink(f->v, sink_put, &sink);
+	assert_int_equal(viommu_add_endpoint(f->v, EP_EMU), 0);
+	assert_int_equal(viommu_add_host_endpoint(f->v, EP, NULL, f->dev), 0);
+	assert_int_equal(t_attach(f->v, 1, EP_EMU, 0), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(t_map(f->v, 1, 0x10000, 0x10fff, RAM, 0), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(t_map(f->v, 1, 0x20000, 0x20fff, RAM + 0x1000, T_RW), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(viommu_translate(f->v, EP_EMU, 0x10000, 4, DMA_ACCESS_READ, &gpa,
+					  &contig), -EPERM);
+	assert_int_equal(sink.n, 1);
+	assert_int_equal(sink.last.reason, VIRTIO_IOMMU_FAULT_R_MAPPING);
+	assert_int_equal(le64toh(sink.last.address), 0x10000);
+	assert_int_equal(t_attach(f->v, 1, EP, 0), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(host_maps(f, 1), 1);
+	assert_int_equal(dev_write(f, 0x10000, 1), -EFAULT);
+	assert_int_equal(dev_write(f, 0x20000, 5), 0);
+	assert_int_equal(ram32(f, RAM + 0x1000), 5);
+	check_views(f);
+	assert_int_equal(t_unmap(f->v, 1, 0x10000, 0x10fff), VIRTIO_IOMMU_S_OK);
+	assert_int_equal(t_unmap(f->v, 1, 0x20000, 0x20fff), VIRTIO_IOMMU_S_OK);
+	check_views(f);
+	fixture_free(f);
+}
+
+/* A host failure while ATTACH replays a domain's mappings (or points the
+ * device at the IOAS) is the host's problem, not the request's: S_IOERR or
+ * S_NOMEM by errno, never S_INVAL (which means a bypass mismatch), and the
+ * state is as before. Sim op order of this ATTACH: ioas_alloc, map, attach. */
+static void test_replay_failure_status(void **state)
+{
+	static const struct { unsigned nth; int err; uint8_t st; } cases[] = {
+		{ 1, EINVAL, VIRTIO_IOMMU_S_IOERR }, { 2, EINVAL, VIRTIO_IOMMU_S_IOERR },
+		{ 3, EINVAL, VIRTIO_IOMMU_S_IOERR }, { 2, ENOMEM, VIRTIO_IOMMU_S_NOMEM },
+		{ 2, EEXIST, VIRTIO_IOMMU_S_IOERR }, { 3, EOPNOTSUPP, VIRTIO_IOMMU_S_IOERR },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fixture *f = fixture_new(false);
+		struct sim_counts c;
+
+		assert_int_equal(viommu_add_endpoint(f->v, EP_EMU), 0);
+		assert_int_equal(viommu_add_host_endpoint(f->v, EP, NULL, f->dev), 0);
+		assert_int_equal(t_attach(f->v, 1, EP_EMU, 0), VIRTIO_IOMMU_S_OK);
+		assert_int_equal(t_map(f->v, 1, 0x10000, 0x10fff, RAM, T_RW), VIRTIO_IOMMU_S_OK);
+		sim_iommu_fail_nth(f->sim, cases[i].nth, cases[i].err);
+		T_REJECT(f->v, t_attach(f->v, 1, EP, 0), cases[i].st);
+		assert_false(sim_iommu_fail_pending(f->sim));
+		sim_iommu_counts(f->sim, &c);
+		assert_int_equal(c.ioas, 0);
+		assert_int_equal(c.mappings, 0);
+		check_views(f);
+		assert_int_equal(t_attach(f->v, 1, EP, 0), VIRTIO_IOMMU_S_OK);
+		check_views(f);
+		fixture_free(f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +453,9 @@ int main(void)
 		cmocka_unit_test(test_host_granule),
 		cmocka_unit_test(test_host_hole_is_iova_only),
 		cmocka_unit_test(test_sim_fail_nth_sweep),
+		cmocka_unit_test(test_map_no_access_host),
+		cmocka_unit_test(test_map_no_access_then_attach_host),
+		cmocka_unit_test(test_replay_failure_status),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
