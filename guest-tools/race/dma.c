@@ -23,6 +23,7 @@
 #define EDU_PATTERN		0xc3
 #define LANDED_TIMEOUT_MS	2000
 #define OPS_B_STRIDE		0x10000ull
+#define OPS_B_PAUSE		2000
 
 struct ops_dma {
 	struct race_ctx *c;
@@ -56,13 +57,17 @@ static void ops_b_once(struct ops_dma *o, unsigned cpu)
 	atomic_add32(ok ? &o->b_ops : &o->b_bad, 1);
 }
 
+/* The lock is not fair: pause between rounds so the BSP gets it too. */
 static void ops_b_run(void *arg)
 {
 	struct ops_dma *o = arg;
-	unsigned cpu = smp_cpu_id();
+	unsigned cpu = smp_cpu_id(), i;
 
-	while (!atomic_load32(&o->stop))
+	while (!atomic_load32(&o->stop)) {
 		ops_b_once(o, cpu);
+		for (i = 0; i < OPS_B_PAUSE && !atomic_load32(&o->stop); i++)
+			cpu_relax();
+	}
 }
 
 static void dma_run(void *arg)
