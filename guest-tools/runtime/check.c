@@ -2,21 +2,20 @@
 /*
  * Counters and line output for CHECK(). A guest passes only if at least one
  * check ran and none failed: a guest that checked nothing is a defect.
+ * Counters are atomic: checks may run on several CPUs.
  */
 #include "check.h"
 
 #include "console.h"
 #include "guest.h"
+#include "smp.h"
 
-static unsigned n_pass, n_fail, n_skip, n_xfail;
+static volatile uint32_t n_pass, n_fail, n_skip, n_xfail;
 
 bool check(const char *name, bool ok)
 {
 	printf("%s %s\n", ok ? "PASS" : "FAIL", name);
-	if (ok)
-		n_pass++;
-	else
-		n_fail++;
+	atomic_add32(ok ? &n_pass : &n_fail, 1);
 	return ok;
 }
 
@@ -36,14 +35,14 @@ bool check_dev(const char *name, bool ok, bool deviation_ok, const char *why)
 	if (ok || !deviation_ok)
 		return check(name, ok);
 	printf("XFAIL %s (%s)\n", name, why);
-	n_xfail++;
+	atomic_add32(&n_xfail, 1);
 	return false;
 }
 
 void check_skip(const char *name, const char *why)
 {
 	printf("SKIP %s (%s)\n", name, why);
-	n_skip++;
+	atomic_add32(&n_skip, 1);
 }
 
 unsigned check_failed_count(void)
@@ -53,7 +52,7 @@ unsigned check_failed_count(void)
 
 int check_summary(void)
 {
-	printf("%u skipped, %u expected failures\n", n_skip, n_xfail);
-	printf("%u passed, %u failed\n", n_pass, n_fail);
+	printf("%u skipped, %u expected failures\n", (unsigned)n_skip, (unsigned)n_xfail);
+	printf("%u passed, %u failed\n", (unsigned)n_pass, (unsigned)n_fail);
 	return (n_fail == 0 && n_pass > 0) ? GUEST_EXIT_PASS : GUEST_EXIT_FAIL;
 }

@@ -15,6 +15,9 @@
 void console_init(void);
 void console_putc(char c);
 void console_puts(const char *s);	/* no newline added */
+/* Serialises output between CPUs; recursive on one CPU. printf takes it. */
+void console_lock(void);
+void console_unlock(void);
 
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char *fmt, va_list ap);

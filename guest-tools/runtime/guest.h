@@ -29,6 +29,8 @@ const struct hvm_start_info *runtime_start_info(void);
 /* Writes code to the debug-exit port, then halts forever with interrupts off. */
 void guest_exit(uint32_t code) __attribute__((noreturn));
 
+/* Fills the exception IDT and loads it; trap_load loads it on another CPU. */
 void trap_init(void);
+void trap_load(void);
 
 #endif

@@ -187,8 +187,12 @@ static int vformat(struct sink *s, const char *fmt, va_list ap)
 int vprintf(const char *fmt, va_list ap)
 {
 	struct sink s = { .console = true };
+	int n;
 
-	return vformat(&s, fmt, ap);
+	console_lock();
+	n = vformat(&s, fmt, ap);
+	console_unlock();
+	return n;
 }
 
 int printf(const char *fmt, ...)

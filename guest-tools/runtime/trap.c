@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * A 64-bit IDT for the 32 CPU exceptions. Interrupts stay disabled, so only a
- * guest bug lands here: print the vector and registers, exit with FAIL
- * rather than triple-faulting (which would look like a clean reboot).
+ * A 64-bit IDT for the 32 CPU exceptions, shared by all CPUs (APs load it
+ * with trap_load). Interrupts stay disabled, so only a guest bug lands here:
+ * print the CPU, vector and registers, exit with FAIL rather than
+ * triple-faulting (which would look like a clean reboot).
  */
 #include "guest.h"
 
 #include "console.h"
+#include "smp.h"
 
 #define TRAP_VECTORS	32
 #define TRAP_STUB_SIZE	16
@@ -31,9 +33,15 @@ struct idt_ptr {
 static struct idt_gate idt[TRAP_VECTORS] __attribute__((aligned(16)));
 extern char trap_stubs[];
 
-void trap_init(void)
+void trap_load(void)
 {
 	struct idt_ptr p = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+
+	__asm__ volatile("lidt %0" : : "m"(p));
+}
+
+void trap_init(void)
+{
 	unsigned i;
 
 	for (i = 0; i < TRAP_VECTORS; i++) {
@@ -44,7 +52,7 @@ void trap_init(void)
 			.off_mid = (uint16_t)(off >> 16), .off_hi = (uint32_t)(off >> 32),
 		};
 	}
-	__asm__ volatile("lidt %0" : : "m"(p));
+	trap_load();
 }
 
 void trap_handler(const uint64_t *frame);
@@ -55,7 +63,7 @@ void trap_handler(const uint64_t *frame)
 	uint64_t cr2;
 
 	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
-	printf("EXCEPTION vector=%lu error=0x%lx rip=0x%lx rsp=0x%lx cr2=0x%lx\n",
-	       frame[0], frame[1], frame[2], frame[5], cr2);
+	printf("EXCEPTION vector=%lu error=0x%lx rip=0x%lx rsp=0x%lx cr2=0x%lx apic=%u\n",
+	       frame[0], frame[1], frame[2], frame[5], cr2, smp_apic_id());
 	guest_exit(GUEST_EXIT_FAIL);
 }

@@ -11,22 +11,6 @@
 #include "io.h"
 #include "lib.h"
 
-/* struct virtio_pci_common_cfg offsets */
-#define CC_DFSELECT	0x00
-#define CC_DF		0x04
-#define CC_GFSELECT	0x08
-#define CC_GF		0x0c
-#define CC_NUM_QUEUES	0x12
-#define CC_STATUS	0x14
-#define CC_CFGGEN	0x15
-#define CC_Q_SELECT	0x16
-#define CC_Q_SIZE	0x18
-#define CC_Q_ENABLE	0x1c
-#define CC_Q_NOFF	0x1e
-#define CC_Q_DESC	0x20
-#define CC_Q_DRIVER	0x28
-#define CC_Q_DEVICE	0x30
-
 #define CAP_COMMON	1
 #define CAP_NOTIFY	2
 #define CAP_ISR		3
@@ -88,12 +72,12 @@ int virtio_pci_open(struct virtio_dev *d, const struct pci_func *f)
 
 uint8_t virtio_get_status(struct virtio_dev *d)
 {
-	return mmio_read8(d->common + CC_STATUS);
+	return mmio_read8(d->common + VIRTIO_CC_STATUS);
 }
 
 void virtio_set_status(struct virtio_dev *d, uint8_t status)
 {
-	mmio_write8(d->common + CC_STATUS, status);
+	mmio_write8(d->common + VIRTIO_CC_STATUS, status);
 }
 
 int virtio_reset(struct virtio_dev *d)
@@ -114,10 +98,10 @@ static uint64_t read_device_features(struct virtio_dev *d)
 {
 	uint64_t f;
 
-	mmio_write32(d->common + CC_DFSELECT, 0);
-	f = mmio_read32(d->common + CC_DF);
-	mmio_write32(d->common + CC_DFSELECT, 1);
-	return f | (uint64_t)mmio_read32(d->common + CC_DF) << 32;
+	mmio_write32(d->common + VIRTIO_CC_DFSELECT, 0);
+	f = mmio_read32(d->common + VIRTIO_CC_DF);
+	mmio_write32(d->common + VIRTIO_CC_DFSELECT, 1);
+	return f | (uint64_t)mmio_read32(d->common + VIRTIO_CC_DF) << 32;
 }
 
 int virtio_negotiate(struct virtio_dev *d, uint64_t wanted)
@@ -135,10 +119,10 @@ int virtio_negotiate(struct virtio_dev *d, uint64_t wanted)
 		virtio_set_status(d, st | VIRTIO_STATUS_FAILED);
 		return -ENOTSUP;
 	}
-	mmio_write32(d->common + CC_GFSELECT, 0);
-	mmio_write32(d->common + CC_GF, (uint32_t)d->features);
-	mmio_write32(d->common + CC_GFSELECT, 1);
-	mmio_write32(d->common + CC_GF, (uint32_t)(d->features >> 32));
+	mmio_write32(d->common + VIRTIO_CC_GFSELECT, 0);
+	mmio_write32(d->common + VIRTIO_CC_GF, (uint32_t)d->features);
+	mmio_write32(d->common + VIRTIO_CC_GFSELECT, 1);
+	mmio_write32(d->common + VIRTIO_CC_GF, (uint32_t)(d->features >> 32));
 	virtio_set_status(d, st | VIRTIO_STATUS_FEATURES_OK);
 	if (!(virtio_get_status(d) & VIRTIO_STATUS_FEATURES_OK)) {
 		virtio_set_status(d, st | VIRTIO_STATUS_FAILED);
@@ -149,13 +133,11 @@ int virtio_negotiate(struct virtio_dev *d, uint64_t wanted)
 
 uint16_t virtio_num_queues(struct virtio_dev *d)
 {
-	return mmio_read16(d->common + CC_NUM_QUEUES);
+	return mmio_read16(d->common + VIRTIO_CC_NUM_QUEUES);
 }
 
-static void write_addr(struct virtio_dev *d, uint32_t reg, const volatile void *p)
+static void write_addr(struct virtio_dev *d, uint32_t reg, uint64_t a)
 {
-	uint64_t a = (uint64_t)(uintptr_t)p;
-
 	mmio_write32(d->common + reg, (uint32_t)a);
 	mmio_write32(d->common + reg + 4, (uint32_t)(a >> 32));
 }
@@ -184,33 +166,60 @@ static uint8_t *ring_page(struct virtio_dev *d, uint16_t idx)
 	return d->ring_page[idx];
 }
 
-int virtio_setup_vq(struct virtio_dev *d, uint16_t idx, uint16_t max_size)
+static uint16_t pick_size(struct virtio_dev *d, uint16_t idx, uint16_t max_size)
 {
-	struct virtq *vq = &d->vq[idx];
 	uint16_t size, dev_max;
-	uint8_t *page;
 
-	if (idx >= VIRTIO_MAX_VQS)
-		return -EINVAL;
-	mmio_write16(d->common + CC_Q_SELECT, idx);
-	dev_max = mmio_read16(d->common + CC_Q_SIZE);
+	mmio_write16(d->common + VIRTIO_CC_Q_SELECT, idx);
+	dev_max = mmio_read16(d->common + VIRTIO_CC_Q_SIZE);
 	if (!dev_max)
-		return -ENOENT;
+		return 0;
 	for (size = 1; size * 2 <= dev_max && size * 2 <= max_size && size * 2 <= VQ_MAX_SIZE;)
 		size *= 2;
-	page = ring_page(d, idx);
-	if (!page)
-		return -ENOMEM;
+	return size;
+}
+
+uint64_t virtio_notify_addr(struct virtio_dev *d, uint16_t idx)
+{
+	mmio_write16(d->common + VIRTIO_CC_Q_SELECT, idx);
+	return d->notify_base +
+		(uint64_t)mmio_read16(d->common + VIRTIO_CC_Q_NOFF) * d->notify_mult;
+}
+
+void virtio_program_vq(struct virtio_dev *d, uint16_t idx, uint16_t size, uint64_t desc,
+		       uint64_t avail, uint64_t used)
+{
+	mmio_write16(d->common + VIRTIO_CC_Q_SELECT, idx);
+	mmio_write16(d->common + VIRTIO_CC_Q_SIZE, size);
+	write_addr(d, VIRTIO_CC_Q_DESC, desc);
+	write_addr(d, VIRTIO_CC_Q_DRIVER, avail);
+	write_addr(d, VIRTIO_CC_Q_DEVICE, used);
+	mmio_write16(d->common + VIRTIO_CC_Q_ENABLE, 1);
+}
+
+int virtio_setup_vq_page(struct virtio_dev *d, uint16_t idx, uint16_t max_size, uint8_t *page)
+{
+	struct virtq *vq = &d->vq[idx];
+	uint16_t size;
+
+	if (idx >= VIRTIO_MAX_VQS || !page)
+		return -EINVAL;
+	size = pick_size(d, idx, max_size);
+	if (!size)
+		return -ENOENT;
 	vq_init_rings(vq, page, size);
 	vq->index = idx;
-	vq->notify_addr = d->notify_base +
-		(uint64_t)mmio_read16(d->common + CC_Q_NOFF) * d->notify_mult;
-	mmio_write16(d->common + CC_Q_SIZE, size);
-	write_addr(d, CC_Q_DESC, vq->desc);
-	write_addr(d, CC_Q_DRIVER, vq->avail);
-	write_addr(d, CC_Q_DEVICE, vq->used_hdr);
-	mmio_write16(d->common + CC_Q_ENABLE, 1);
+	vq->notify_addr = virtio_notify_addr(d, idx);
+	virtio_program_vq(d, idx, size, (uintptr_t)vq->desc, (uintptr_t)vq->avail,
+			  (uintptr_t)vq->used_hdr);
 	return 0;
+}
+
+int virtio_setup_vq(struct virtio_dev *d, uint16_t idx, uint16_t max_size)
+{
+	if (idx >= VIRTIO_MAX_VQS)
+		return -EINVAL;
+	return virtio_setup_vq_page(d, idx, max_size, ring_page(d, idx));
 }
 
 void virtio_driver_ok(struct virtio_dev *d)
@@ -236,10 +245,10 @@ uint64_t virtio_cfg_read64(struct virtio_dev *d, uint32_t off)
 	unsigned tries = 0;
 
 	do {
-		gen = mmio_read8(d->common + CC_CFGGEN);
+		gen = mmio_read8(d->common + VIRTIO_CC_CFGGEN);
 		v = mmio_read32(d->device_cfg + off) |
 		    (uint64_t)mmio_read32(d->device_cfg + off + 4) << 32;
-	} while (gen != mmio_read8(d->common + CC_CFGGEN) && ++tries < 100);
+	} while (gen != mmio_read8(d->common + VIRTIO_CC_CFGGEN) && ++tries < 100);
 	return v;
 }
 

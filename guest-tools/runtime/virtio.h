@@ -23,6 +23,23 @@
 #define VIRTIO_STATUS_FAILED		0x80
 
 #define VIRTIO_F_VERSION_1		32
+#define VIRTIO_F_ACCESS_PLATFORM	33
+
+/* struct virtio_pci_common_cfg offsets (for raw access through d->common) */
+#define VIRTIO_CC_DFSELECT		0x00
+#define VIRTIO_CC_DF			0x04
+#define VIRTIO_CC_GFSELECT		0x08
+#define VIRTIO_CC_GF			0x0c
+#define VIRTIO_CC_NUM_QUEUES		0x12
+#define VIRTIO_CC_STATUS		0x14
+#define VIRTIO_CC_CFGGEN		0x15
+#define VIRTIO_CC_Q_SELECT		0x16
+#define VIRTIO_CC_Q_SIZE		0x18
+#define VIRTIO_CC_Q_ENABLE		0x1c
+#define VIRTIO_CC_Q_NOFF		0x1e
+#define VIRTIO_CC_Q_DESC		0x20
+#define VIRTIO_CC_Q_DRIVER		0x28
+#define VIRTIO_CC_Q_DEVICE		0x30
 
 #define VIRTQ_DESC_F_NEXT		1
 #define VIRTQ_DESC_F_WRITE		2
@@ -94,6 +111,13 @@ void virtio_set_status(struct virtio_dev *d, uint8_t status);
 int virtio_negotiate(struct virtio_dev *d, uint64_t wanted);
 /* Sets up queue idx with at most max_size entries; then virtio_driver_ok. */
 int virtio_setup_vq(struct virtio_dev *d, uint16_t idx, uint16_t max_size);
+/* The same with the rings in the caller's 4 KiB page (e.g. one it mapped). */
+int virtio_setup_vq_page(struct virtio_dev *d, uint16_t idx, uint16_t max_size, uint8_t *page);
+/* Raw: programs size and ring addresses of queue idx and enables it, without
+ * touching memory or d->vq (for tests that drive the rings themselves). */
+void virtio_program_vq(struct virtio_dev *d, uint16_t idx, uint16_t size, uint64_t desc,
+		       uint64_t avail, uint64_t used);
+uint64_t virtio_notify_addr(struct virtio_dev *d, uint16_t idx);
 void virtio_driver_ok(struct virtio_dev *d);
 uint16_t virtio_num_queues(struct virtio_dev *d);
 
