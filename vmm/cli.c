@@ -38,11 +38,13 @@ static int copy_str(char *dst, size_t dstlen, const char *opt, const char *val,
 
 static int set_kernel(struct vm_config *cfg, const char *val, char *err, size_t errlen)
 {
+	cfg->origin.kernel[0] = '\0';	/* no longer the --domain XML's */
 	return copy_str(cfg->kernel, sizeof(cfg->kernel), "--kernel", val, err, errlen);
 }
 
 static int set_initrd(struct vm_config *cfg, const char *val, char *err, size_t errlen)
 {
+	cfg->origin.initrd[0] = '\0';
 	return copy_str(cfg->initrd, sizeof(cfg->initrd), "--initrd", val, err, errlen);
 }
 
@@ -319,13 +321,25 @@ static int parse_run(int argc, char *const argv[], struct vm_config *cfg, char *
 static int parse_domxml(int argc, char *const argv[], struct vm_config *cfg, char *err,
 			size_t errlen)
 {
-	int ret;
+	unsigned version = 0;
+	int ret, skip = 0;
 
-	if (argc < 4 || strcmp(argv[2], "--from-args") || strcmp(argv[3], "run")) {
-		snprintf(err, errlen, "domxml: usage: ioshade domxml --from-args run [options]");
+	if (argc >= 4 && !strcmp(argv[2], "--schema-version")) {
+		if (domxml_parse_version(argv[3], &version)) {
+			snprintf(err, errlen, "domxml: --schema-version '%s': not a libvirt release "
+				 "from 9.0 on (e.g. 9.0, 11.3, 12.2)", argv[3]);
+			return -EINVAL;
+		}
+		skip = 2;
+	}
+	if (argc < 4 + skip || strcmp(argv[2 + skip], "--from-args") ||
+	    strcmp(argv[3 + skip], "run")) {
+		snprintf(err, errlen, "domxml: usage: ioshade domxml [--schema-version X.Y] "
+			 "--from-args run [options]");
 		return -EINVAL;
 	}
-	ret = parse_run(argc - 2, argv + 2, cfg, err, errlen);
+	ret = parse_run(argc - 2 - skip, argv + 2 + skip, cfg, err, errlen);
+	cfg->libvirt_version = version;
 	return ret == CLI_RUN ? CLI_DOMXML : ret;
 }
 
@@ -361,14 +375,15 @@ const char *cli_version(void)
 static const char help_main[] =
 	"usage: ioshade run --kernel FILE [options]\n"
 	"       ioshade run --domain VM.XML [options]\n"
-	"       ioshade domxml --from-args run [options]\n"
+	"       ioshade domxml [--schema-version X.Y] --from-args run [options]\n"
 	"       ioshade --help | --version\n"
 	"\n"
 	"ioshade is a small KVM VMM with a virtio-iommu for safe device assignment.\n"
 	"\n"
 	"commands:\n"
 	"  run        boot a VM (see ioshade run --help)\n"
-	"  domxml     print the libvirt domain XML for a run command line\n";
+	"  domxml     print the libvirt domain XML for a run command line, for the\n"
+	"             installed libvirt's schema or release X.Y's\n";
 
 static const char help_run[] =
 	"usage: ioshade run --kernel FILE [options]\n"

@@ -308,8 +308,10 @@ static int check_readable(const char *what, const char *path, char *err, size_t 
 	return -e;
 }
 
-/* A virtio-blk image must be readable, and writable unless readonly=on. */
-static int check_disk(const struct config_device *dev, char *err, size_t errlen)
+/* A virtio-blk image must be readable, and writable unless readonly=on.
+ * origin: the XML element it came from, or "". */
+static int check_disk(const struct config_device *dev, const char *origin, char *err,
+		      size_t errlen)
 {
 	int e;
 
@@ -317,7 +319,10 @@ static int check_disk(const struct config_device *dev, char *err, size_t errlen)
 							  R_OK | W_OK))
 		return 0;
 	e = errno;
-	snprintf(err, errlen, "--device %s: '%s': %s", dev->spec, dev->path, strerror(e));
+	if (origin[0])
+		snprintf(err, errlen, "%s: file='%s': %s", origin, dev->path, strerror(e));
+	else
+		snprintf(err, errlen, "--device %s: '%s': %s", dev->spec, dev->path, strerror(e));
 	return -e;
 }
 
@@ -329,11 +334,13 @@ int config_check_files(const struct vm_config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "no kernel given (use --kernel PATH)");
 		return -EINVAL;
 	}
-	ret = check_readable("--kernel", cfg->kernel, err, errlen);
+	ret = check_readable(cfg->origin.kernel[0] ? cfg->origin.kernel : "--kernel",
+			     cfg->kernel, err, errlen);
 	if (!ret && cfg->initrd[0])
-		ret = check_readable("--initrd", cfg->initrd, err, errlen);
+		ret = check_readable(cfg->origin.initrd[0] ? cfg->origin.initrd : "--initrd",
+				     cfg->initrd, err, errlen);
 	for (unsigned i = 0; !ret && i < cfg->nr_devices; i++)
-		ret = check_disk(&cfg->devices[i], err, errlen);
+		ret = check_disk(&cfg->devices[i], cfg->origin.device[i], err, errlen);
 	return ret;
 }
 

@@ -82,6 +82,15 @@ struct config_viommu_limits {
 #define CONFIG_VIOMMU_DOMAINS_DEFAULT		1024
 #define CONFIG_VIOMMU_FAULTS_DEFAULT		256
 
+/* Where a file path came from when it was domain XML ("vm.xml:8: <kernel>"),
+ * so that a missing file is reported there; empty: the command line. */
+#define CONFIG_ORIGIN_MAX	256
+struct config_origin {
+	char kernel[CONFIG_ORIGIN_MAX];
+	char initrd[CONFIG_ORIGIN_MAX];
+	char device[CONFIG_MAX_DEVICES][CONFIG_ORIGIN_MAX];	/* virtio-blk <source> */
+};
+
 #define CONFIG_NAME_MAX		256
 #define CONFIG_UUID_LEN		36	/* 8-4-4-4-12 lowercase hex */
 
@@ -101,8 +110,10 @@ struct vm_config {
 	struct config_viommu_limits viommu_limits;
 	enum config_iommu_backend iommu_backend;
 	enum config_log_level log_level;
+	unsigned libvirt_version;	/* domxml --schema-version: DOMXML_VERSION, 0: installed */
 	unsigned nr_devices;
 	struct config_device devices[CONFIG_MAX_DEVICES];
+	struct config_origin origin;
 };
 
 /* Defaults: 256 MiB, 1 vCPU, serial on stdout, viommu auto, backend auto. */

@@ -252,18 +252,70 @@ int dx_error(struct dx_ctx *c, xmlNode *n, const char *fmt, ...)
 	return -EINVAL;
 }
 
+static struct dx_warning *find_warning(struct dx_ctx *c, const char *path, const char *text)
+{
+	for (unsigned i = 0; i < c->nr_warnings; i++)
+		if (!strcmp(c->warnings[i].path, path) && !strcmp(c->warnings[i].text, text))
+			return &c->warnings[i];
+	return NULL;
+}
+
+/* Held in c->warnings; printed at once without a node or when that is full. */
+static void hold_warning(struct dx_ctx *c, xmlNode *n, const char *text)
+{
+	struct dx_warning *w;
+	char path[128];
+
+	dx_node_path(n, path, sizeof(path));
+	w = find_warning(c, path, text);
+	if (w) {
+		size_t used = strlen(w->more_lines);
+
+		w->count++;
+		snprintf(w->more_lines + used, sizeof(w->more_lines) - used, ", %ld",
+			 xmlGetLineNo(n));
+		return;
+	}
+	if (c->nr_warnings == DX_WARNINGS_MAX) {
+		dx_note(c->opts, "%s:%ld: <%s>: %s", c->file, xmlGetLineNo(n),
+			(const char *)n->name, text);
+		return;
+	}
+	w = &c->warnings[c->nr_warnings++];
+	snprintf(w->path, sizeof(w->path), "%s", path);
+	snprintf(w->elem, sizeof(w->elem), "%s", (const char *)n->name);
+	snprintf(w->text, sizeof(w->text), "%s", text);
+	w->line = xmlGetLineNo(n);
+	w->count = 1;
+	w->more_lines[0] = '\0';
+}
+
+void dx_flush_warnings(struct dx_ctx *c)
+{
+	for (unsigned i = 0; i < c->nr_warnings; i++) {
+		const struct dx_warning *w = &c->warnings[i];
+
+		if (w->count == 1)
+			dx_note(c->opts, "%s:%ld: <%s>: %s", c->file, w->line, w->elem, w->text);
+		else	/* a line list cut short at 63 bytes still names the count */
+			dx_note(c->opts, "%s:%ld: <%s>: %s (%u times: lines %ld%s)", c->file, w->line,
+				w->elem, w->text, w->count, w->line, w->more_lines);
+	}
+	c->nr_warnings = 0;
+}
+
 void dx_warn(struct dx_ctx *c, xmlNode *n, const char *fmt, ...)
 {
-	char msg[1024];
-	int used = locate(c, n, msg, sizeof(msg));
+	char msg[sizeof(c->warnings[0].text)];
 	va_list ap;
 
-	if (used >= 0 && (size_t)used < sizeof(msg)) {
-		va_start(ap, fmt);
-		vsnprintf(msg + used, sizeof(msg) - used, fmt, ap);
-		va_end(ap);
-	}
-	print_line(c->opts, msg);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n)
+		hold_warning(c, n, msg);
+	else
+		dx_note(c->opts, "%s: %s", c->file, msg);
 }
 
 /* Does n satisfy "attr=value[,attr=value]"? */
@@ -395,6 +447,7 @@ static int check_doc(struct dx_ctx *c, xmlNode *root)
 		ret = dx_domain(c, root);
 	if (!ret)
 		ret = walk(c, root, path, sizeof(path));
+	dx_flush_warnings(c);
 	if (!ret)
 		ret = dx_finish(c, root);
 	return ret;
@@ -472,8 +525,10 @@ static int parse_common(const char *buf, size_t len, const char *name,
 	xmlDoc *doc;
 	int ret = -EINVAL;
 
-	if (!c)
+	if (!c) {
+		snprintf(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
+	}
 	c->file = name;
 	c->opts = opts;
 	c->err = err;
@@ -502,10 +557,51 @@ int domxml_parse_buffer(const char *buf, size_t len, const char *name,
 	return parse_common(buf, len, name, opts, cfg, err, errlen);
 }
 
+/* As `virsh create /dev/stdin`: the whole of stdin, at most DX_STDIN_MAX bytes. */
+#define DX_STDIN_MAX	(16u << 20)
+
+static int parse_stdin(const struct domxml_opts *opts, struct vm_config *cfg, char *err,
+		       size_t errlen)
+{
+	size_t len = 0, cap = 64 << 10, n;
+	char *buf = malloc(cap), *bigger;
+	int ret = 0;
+
+	while (buf && (n = fread(buf + len, 1, cap - len, stdin)) > 0) {
+		len += n;
+		if (len < cap)
+			continue;
+		bigger = cap < DX_STDIN_MAX ? realloc(buf, cap * 2) : NULL;
+		if (!bigger) {
+			snprintf(err, errlen, "--domain -: the XML on stdin is larger than %u MiB",
+				 DX_STDIN_MAX >> 20);
+			ret = -EFBIG;
+			break;
+		}
+		buf = bigger;
+		cap *= 2;
+	}
+	if (!buf) {
+		snprintf(err, errlen, "--domain -: out of memory");
+		ret = -ENOMEM;
+	} else if (!ret && ferror(stdin)) {
+		snprintf(err, errlen, "--domain -: cannot read stdin");
+		ret = -EIO;
+	}
+	if (!ret)
+		ret = parse_common(buf, len, "stdin", opts, cfg, err, errlen);
+	free(buf);
+	return ret;
+}
+
 int domxml_parse_file(const char *path, const struct domxml_opts *opts,
 		      struct vm_config *cfg, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f;
+
+	if (!strcmp(path, "-"))
+		return parse_stdin(opts, cfg, err, errlen);
+	f = fopen(path, "r");
 
 	if (!f) {
 		int e = errno;

@@ -156,6 +156,8 @@ int dx_disk_source(struct dx_ctx *c, xmlNode *n)
 			       sizeof(c->dev->path) - 1);
 	else
 		memcpy(c->dev->path, file, len + 1);
+	dx_origin(c, n, c->cfg.origin.device[c->cfg.nr_devices],
+		  sizeof(c->cfg.origin.device[0]));
 	c->dev_has_source = !ret;
 	xmlFree(file);
 	return ret;

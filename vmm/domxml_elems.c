@@ -231,17 +231,24 @@ int dx_os_type(struct dx_ctx *c, xmlNode *n)
 	return ret;
 }
 
+void dx_origin(struct dx_ctx *c, xmlNode *n, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:%ld: <%s>", c->file, xmlGetLineNo(n), (const char *)n->name);
+}
+
 int dx_kernel(struct dx_ctx *c, xmlNode *n)
 {
 	int ret = dx_copy_text(c, n, c->cfg.kernel, sizeof(c->cfg.kernel), true);
 
 	if (!ret && !c->cfg.kernel[0])
 		ret = dx_error(c, n, "empty kernel path");
+	dx_origin(c, n, c->cfg.origin.kernel, sizeof(c->cfg.origin.kernel));
 	return ret;
 }
 
 int dx_initrd(struct dx_ctx *c, xmlNode *n)
 {
+	dx_origin(c, n, c->cfg.origin.initrd, sizeof(c->cfg.origin.initrd));
 	return dx_copy_text(c, n, c->cfg.initrd, sizeof(c->cfg.initrd), true);
 }
 

@@ -12,6 +12,10 @@
 #include <stdint.h>
 
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlversion.h>
+
+struct _xmlRelaxNG;
 
 #include "vmm/domxml.h"
 
@@ -23,6 +27,19 @@ struct dx_chr {
 	long line;
 	const char *elem;		/* "serial" / "console" */
 };
+
+/* One warning line, held until the walk ends so that repeats (virt-install's
+ * four <controller>s) become one line. */
+struct dx_warning {
+	char path[128];			/* element path: warnings about one element kind merge */
+	char elem[64];
+	char text[512];			/* after "file:line: <elem>: " */
+	long line;			/* the first one */
+	unsigned count;
+	char more_lines[64];		/* ", 33, 36": the other lines, as many as fit */
+};
+
+#define DX_WARNINGS_MAX	32
 
 /* Parser state: the config being built plus what spans several elements. */
 struct dx_ctx {
@@ -44,6 +61,8 @@ struct dx_ctx {
 	const char *first_iommu_on_elem;
 	struct dx_chr chr;		/* the merged serial console */
 	struct dx_chr cur;		/* <serial>/<console> being parsed */
+	unsigned nr_warnings;
+	struct dx_warning warnings[DX_WARNINGS_MAX];
 };
 
 enum dx_action {
@@ -74,9 +93,17 @@ int dx_error(struct dx_ctx *c, xmlNode *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void dx_warn(struct dx_ctx *c, xmlNode *n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Print the held warnings, one line per element kind and text. */
+void dx_flush_warnings(struct dx_ctx *c);
+/* "devices/hostdev/driver" for n (below <domain>): "" for the root, or when
+ * it does not fit in len. */
+void dx_node_path(xmlNode *n, char *buf, size_t len);
 /* Plain note without a location. */
 void dx_note(const struct domxml_opts *opts, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* "file:line: <name>" into buf: where a file path came from (cfg.origin). */
+void dx_origin(struct dx_ctx *c, xmlNode *n, char *buf, size_t len);
 
 /* Element handlers (domxml_elems.c). */
 int dx_domain(struct dx_ctx *c, xmlNode *n);
@@ -132,12 +159,71 @@ void dx_device_spec(struct config_device *d);
  * k/KiB = 1024, ...), def_scale when unit is absent. 0 or -EINVAL/-ERANGE. */
 int dx_scale(const char *value, const char *unit, uint64_t def_scale, uint64_t *out);
 
+#if LIBXML_VERSION >= 21200
+typedef const xmlError *dx_xml_error;
+#else
+typedef xmlErrorPtr dx_xml_error;
+#endif
+
 /*
- * Validate doc against the schema, minus the constructs newer than libvirt
- * 11.3 (<iommufd>, <hostdev><driver iommufd=...>, <iommu><driver><granule>),
- * which the code checks itself. 0, or -EINVAL with the first schema error's
- * line and element in c->err. Missing schema file: a note, then 0.
+ * A construct ioshade honours that libvirt added after 9.0 (domxml_compat.c).
+ * Bit i of a "known" mask says whether a schema (or a release) has
+ * dx_constructs[i]; what it lacks is removed from the copy it validates.
  */
+struct dx_construct {
+	const char *name;		/* as docs/libvirt.md writes it */
+	unsigned since;			/* DOMXML_VERSION of the release that added it */
+	const char *path;		/* element below <domain>: "devices/iommu/driver/granule" */
+	const char *attr;		/* that attribute of it, or NULL: the whole element */
+	const char *probe_top;		/* a minimal domain using it: before <devices> */
+	const char *probe_devices;	/* ... and inside <devices> */
+	const char *check;		/* how ioshade checks it in code */
+};
+
+/* Indices into dx_constructs[], for the writer. */
+enum {
+	DX_C_IOMMUFD,		/* <iommufd enabled='yes'/> */
+	DX_C_HOSTDEV_IOMMUFD,	/* <hostdev><driver iommufd='yes'/> */
+	DX_C_GRANULE,		/* <iommu><driver><granule .../> */
+};
+#define DX_KNOWS(known, c)	(((known) >> (c)) & 1u)
+
+extern const struct dx_construct dx_constructs[];
+extern const unsigned dx_nr_constructs;
+
+/* Every construct / those a release has / the oldest release among those
+ * missing from known (0: none missing). */
+unsigned dx_compat_all(void);
+unsigned dx_compat_known_by(unsigned version);
+unsigned dx_compat_older_than(unsigned known);
+/* "12.1" */
+const char *dx_version_str(unsigned version, char *buf, size_t len);
+/* Which constructs the schema validates: 0, or -EINVAL when it refuses even
+ * a minimal domain with a virtio-iommu (not a libvirt 9.0+ domain schema). */
+int dx_compat_probe(struct _xmlRelaxNG *rng, unsigned *known);
+/* Remove from doc every construct not in known, and a <driver> left empty. */
+void dx_compat_strip(xmlDoc *doc, unsigned known);
+/* The construct n is or directly holds, or NULL. */
+const struct dx_construct *dx_compat_at(xmlNode *n);
+/* A libxml2 structured error handler that drops the error. */
+void dx_quiet_errors(void *opaque, dx_xml_error e);
+
+/* libvirt's schema as loaded for one document (domxml_schema.c). */
+struct dx_schema {
+	char path[CONFIG_PATH_MAX];
+	struct _xmlRelaxNG *rng;	/* NULL: no usable schema (a note said why) */
+	unsigned known;			/* constructs it has (dx_compat_probe) */
+};
+
+/* Load the schema opts name: 0 with s->rng NULL when there is none to use
+ * (said in a note when note is true). */
+int dx_schema_open(const struct domxml_opts *opts, struct dx_schema *s, bool note);
+void dx_schema_close(struct dx_schema *s);
+/* Validate a copy of doc without the constructs s lacks: 0, or -EINVAL with
+ * the element at fault and its line in c->err. */
+int dx_schema_check(struct dx_ctx *c, const struct dx_schema *s, xmlDoc *doc);
+/* Open, check, close; constructs newer than opts->libvirt_version (when set)
+ * are removed too. A missing schema is a note, then 0. */
 int dx_schema_validate(struct dx_ctx *c, xmlDoc *doc);
 
 #endif

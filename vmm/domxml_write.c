@@ -5,6 +5,7 @@
  * the normalized config (absolute paths, each virtio device's iommu= said
  * outright), and refuses configurations that libvirt's format cannot carry.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -75,6 +76,8 @@ void domxml_normalize(struct vm_config *cfg)
 
 	cfg->viommu = on ? CONFIG_ON : CONFIG_AUTO;
 	cfg->log_level = CONFIG_LOG_WARN;
+	cfg->libvirt_version = 0;
+	memset(&cfg->origin, 0, sizeof(cfg->origin));
 	make_absolute(cfg->kernel, sizeof(cfg->kernel));
 	make_absolute(cfg->initrd, sizeof(cfg->initrd));
 	if (cfg->serial == CONFIG_SERIAL_FILE)
@@ -185,7 +188,8 @@ static void write_serial(xmlNode *devs, const struct vm_config *cfg)
 	prop(child(s, "target", NULL), "port", "0");
 }
 
-static void write_hostdev(xmlNode *devs, const struct config_device *d)
+/* iommufd: the backend said per device, libvirt 12.1's way before 12.2's <iommufd>. */
+static void write_hostdev(xmlNode *devs, const struct config_device *d, bool iommufd)
 {
 	unsigned dom, bus, slot, fn;
 	xmlNode *h = child(devs, "hostdev", NULL), *a;
@@ -194,6 +198,8 @@ static void write_hostdev(xmlNode *devs, const struct config_device *d)
 	prop(h, "mode", "subsystem");
 	prop(h, "type", "pci");
 	prop(h, "managed", "%s", d->managed ? "yes" : "no");
+	if (iommufd)
+		prop(child(h, "driver", NULL), "iommufd", "yes");
 	a = child(child(h, "source", NULL), "address", NULL);
 	prop(a, "domain", "0x%04x", dom);
 	prop(a, "bus", "0x%02x", bus);
@@ -234,8 +240,16 @@ static void write_disk(xmlNode *devs, const struct config_device *d, unsigned in
 		child(k, "readonly", NULL);
 }
 
+/* Where the iommufd backend goes for a release: <iommufd> (12.2), each
+ * <hostdev><driver iommufd> (12.1), or nowhere (older: a note says so). */
+static bool iommufd_in_hostdev(const struct vm_config *cfg, unsigned known)
+{
+	return cfg->iommu_backend == CONFIG_BACKEND_IOMMUFD && !DX_KNOWS(known, DX_C_IOMMUFD) &&
+	       DX_KNOWS(known, DX_C_HOSTDEV_IOMMUFD);
+}
+
 /* In cfg order, which is the order they parse back in. */
-static void write_devices(xmlNode *devs, const struct vm_config *cfg)
+static void write_devices(xmlNode *devs, const struct vm_config *cfg, unsigned known)
 {
 	unsigned disks = 0;
 
@@ -243,7 +257,7 @@ static void write_devices(xmlNode *devs, const struct vm_config *cfg)
 		const struct config_device *d = &cfg->devices[i];
 
 		if (d->kind == CONFIG_DEV_VFIO)
-			write_hostdev(devs, d);
+			write_hostdev(devs, d, iommufd_in_hostdev(cfg, known));
 		else if (d->kind == CONFIG_DEV_VIRTIO_RNG)
 			write_rng(devs, d);
 		else
@@ -251,17 +265,18 @@ static void write_devices(xmlNode *devs, const struct vm_config *cfg)
 	}
 }
 
-static void write_iommu(xmlNode *devs, const struct vm_config *cfg)
+static void write_iommu(xmlNode *devs, const struct vm_config *cfg, unsigned known)
 {
+	bool granule = cfg->viommu_granule && DX_KNOWS(known, DX_C_GRANULE);
 	xmlNode *iommu = child(devs, "iommu", NULL), *drv;
 
 	prop(iommu, "model", "virtio");
-	if (!cfg->viommu_aw_bits && !cfg->viommu_granule)
+	if (!cfg->viommu_aw_bits && !granule)
 		return;
 	drv = child(iommu, "driver", NULL);
 	if (cfg->viommu_aw_bits)
 		prop(drv, "aw_bits", "%u", cfg->viommu_aw_bits);
-	if (cfg->viommu_granule) {
+	if (granule) {
 		xmlNode *g = child(drv, "granule", NULL);
 
 		prop(g, "size", "%" PRIu64, cfg->viommu_granule >> 10);
@@ -269,7 +284,7 @@ static void write_iommu(xmlNode *devs, const struct vm_config *cfg)
 	}
 }
 
-static xmlDoc *build(const struct vm_config *cfg)
+static xmlDoc *build(const struct vm_config *cfg, unsigned known)
 {
 	xmlDoc *doc = xmlNewDoc(BAD_CAST "1.0");
 	xmlNode *root = xmlNewNode(NULL, BAD_CAST "domain"), *devs;
@@ -285,20 +300,102 @@ static xmlDoc *build(const struct vm_config *cfg)
 	snprintf(num, sizeof(num), "%u", cfg->cpus);
 	child(root, "vcpu", num);
 	write_os(root, cfg);
-	if (cfg->iommu_backend == CONFIG_BACKEND_IOMMUFD)
+	if (cfg->iommu_backend == CONFIG_BACKEND_IOMMUFD && DX_KNOWS(known, DX_C_IOMMUFD))
 		prop(child(root, "iommufd", NULL), "enabled", "yes");
 	devs = child(root, "devices", NULL);
 	write_serial(devs, cfg);
-	write_devices(devs, cfg);
+	write_devices(devs, cfg, known);
 	if (config_viommu_enabled(cfg))
-		write_iommu(devs, cfg);
+		write_iommu(devs, cfg, known);
 	return doc;
 }
 
-int domxml_write(FILE *out, const struct vm_config *cfg, char *err, size_t errlen)
+static bool has_vfio(const struct vm_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->nr_devices; i++)
+		if (cfg->devices[i].kind == CONFIG_DEV_VFIO)
+			return true;
+	return false;
+}
+
+/* One line for each construct the VM needs and the target release lacks. */
+static void note_missing(const struct domxml_opts *opts, const struct vm_config *cfg,
+			 unsigned known, const char *target)
+{
+	char v[16];
+
+	if (cfg->iommu_backend == CONFIG_BACKEND_IOMMUFD && !DX_KNOWS(known, DX_C_IOMMUFD) &&
+	    !(iommufd_in_hostdev(cfg, known) && has_vfio(cfg)))
+		dx_note(opts, "domxml: %s predates <iommufd enabled='yes'/> (libvirt %s): left "
+			"out; ioshade assigns vfio devices through iommufd anyway", target,
+			dx_version_str(dx_constructs[DX_C_IOMMUFD].since, v, sizeof(v)));
+	if (cfg->viommu_granule && config_viommu_enabled(cfg) && !DX_KNOWS(known, DX_C_GRANULE))
+		dx_note(opts, "domxml: %s predates <iommu><driver><granule> (libvirt %s): left "
+			"out, so the virtio-iommu's page size is its default, not %llu KiB", target,
+			dx_version_str(dx_constructs[DX_C_GRANULE].since, v, sizeof(v)),
+			(unsigned long long)(cfg->viommu_granule >> 10));
+}
+
+/* The constructs the target release has, and its name for the notes. */
+static unsigned target_known(const struct domxml_opts *opts, const struct vm_config *cfg,
+			     const struct dx_schema *s, char *name, size_t len)
+{
+	unsigned version = opts && opts->libvirt_version ? opts->libvirt_version :
+			   cfg->libvirt_version;
+	char v[16];
+
+	if (version) {
+		snprintf(name, len, "libvirt %s", dx_version_str(version, v, sizeof(v)));
+		return dx_compat_known_by(version);
+	}
+	if (!s->rng)
+		return dx_compat_all();
+	snprintf(name, len, "the installed libvirt (schema %s, older than %s)", s->path,
+		 dx_version_str(dx_compat_older_than(s->known), v, sizeof(v)));
+	return s->known;
+}
+
+/* The written document must pass the schema it was written for. */
+static int self_check(const struct dx_schema *s, xmlDoc *doc, char *err, size_t errlen)
+{
+	struct dx_ctx *c = calloc(1, sizeof(*c));
+	int ret;
+
+	if (!c) {
+		snprintf(err, errlen, "domxml: out of memory");
+		return -ENOMEM;
+	}
+	c->file = "domxml output";
+	c->err = err;
+	c->errlen = errlen;
+	ret = dx_schema_check(c, s, doc);
+	free(c);
+	return ret;
+}
+
+static int write_doc(FILE *out, const struct vm_config *norm, const struct domxml_opts *opts,
+		     const struct dx_schema *s, char *err, size_t errlen)
+{
+	char target[CONFIG_PATH_MAX + 64] = "";
+	unsigned known = target_known(opts, norm, s, target, sizeof(target));
+	xmlDoc *doc = build(norm, known);
+	int ret = s->rng ? self_check(s, doc, err, errlen) : 0;
+
+	if (!ret)
+		note_missing(opts, norm, known, target);
+	if (!ret && xmlDocFormatDump(out, doc, 1) < 0) {
+		snprintf(err, errlen, "domxml: cannot write the XML: %s", strerror(errno));
+		ret = -EIO;
+	}
+	xmlFreeDoc(doc);
+	return ret;
+}
+
+int domxml_write_opts(FILE *out, const struct vm_config *cfg, const struct domxml_opts *opts,
+		      char *err, size_t errlen)
 {
 	struct vm_config *norm;
-	xmlDoc *doc;
+	struct dx_schema s;
 	int ret = expressible(cfg, err, errlen);
 
 	if (ret)
@@ -311,12 +408,36 @@ int domxml_write(FILE *out, const struct vm_config *cfg, char *err, size_t errle
 	*norm = *cfg;
 	/* What the XML will say, so build() writes what parses back. */
 	domxml_normalize(norm);
-	doc = build(norm);
-	if (xmlDocFormatDump(out, doc, 1) < 0) {
-		snprintf(err, errlen, "domxml: cannot write the XML: %s", strerror(errno));
-		ret = -EIO;
-	}
-	xmlFreeDoc(doc);
+	norm->libvirt_version = cfg->libvirt_version;
+	ret = dx_schema_open(opts, &s, false);
+	if (!ret)
+		ret = write_doc(out, norm, opts, &s, err, errlen);
+	dx_schema_close(&s);
 	free(norm);
 	return ret;
+}
+
+int domxml_write(FILE *out, const struct vm_config *cfg, char *err, size_t errlen)
+{
+	return domxml_write_opts(out, cfg, NULL, err, errlen);
+}
+
+int domxml_parse_version(const char *s, unsigned *version)
+{
+	unsigned long major, minor = 0;
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	major = strtoul(s, &end, 10);
+	if (*end == '.') {
+		if (!isdigit((unsigned char)end[1]))
+			return -EINVAL;
+		minor = strtoul(end + 1, &end, 10);
+	}
+	/* 9.0 is the oldest release whose schema ioshade's XML is checked with. */
+	if (*end || major < 9 || major > 999 || minor > 999)
+		return -EINVAL;
+	*version = DOMXML_VERSION((unsigned)major, (unsigned)minor);
+	return 0;
 }

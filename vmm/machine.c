@@ -68,7 +68,8 @@ static int open_serial_pty(struct machine *m, char *err, size_t errlen)
 			close(fd);
 		return -e;
 	}
-	fprintf(stderr, "ioshade: serial console (COM1) on %s\n", name);
+	fprintf(stderr, "ioshade: serial console (COM1) on %s: attach with `screen %s` or "
+		"`socat -,rawer %s`\n", name, name, name);
 	m->serial_fd = fd;
 	m->own_serial_fd = true;
 	return 0;

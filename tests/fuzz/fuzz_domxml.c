@@ -55,7 +55,7 @@ static int write_xml(const struct vm_config *c, char **buf, size_t *len)
 	int ret;
 
 	CHECK(f);
-	ret = domxml_write(f, c, err, sizeof(err));
+	ret = domxml_write_opts(f, c, &opts, err, sizeof(err));
 	CHECK(!fclose(f));
 	CHECK(!ret || (ret == -EINVAL && err[0]));
 	return ret;
@@ -84,6 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	}
 	domxml_normalize(&first);
+	/* where each path came from names the file it was read from */
+	memset(&back.origin, 0, sizeof(back.origin));
 	if (!first.name[0])
 		snprintf(first.name, sizeof(first.name), "ioshade");
 	CHECK(!memcmp(&first, &back, sizeof(first)));

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # libvirt domain XML end to end: a VM described in XML boots a guest; the
 # command line adds to it; `domxml --from-args` output boots the same guest;
-# an element ioshade cannot honour stops the VM before it starts, naming the
-# element and its line.  usage: domxml.sh IOSHADE GUEST_DIR FIXTURE_DIR
+# the XML can come on stdin, and a pty console says how to attach; a missing
+# kernel and an element ioshade cannot honour stop the VM before it starts,
+# naming the element and its line.  usage: domxml.sh IOSHADE GUEST_DIR FIXTURE_DIR
 set -u
 ioshade=$1 guests=$2 fixtures=$3
 tmp=$(mktemp -d)
@@ -43,6 +44,24 @@ out=$("$ioshade" run --domain "$tmp/gen.xml" 2>&1)
 rc=$?
 [ "$rc" -eq 33 ] || fail "generated XML VM exited $rc, want 33"
 grep -q "Hello from ioshade guest" <<<"$out" || fail "generated XML VM printed no greeting"
+
+# As virsh create /dev/stdin: the XML on stdin, a pty console (virt-install's)
+# whose path is printed with how to attach to it.
+out=$(sed "s|<serial type='stdio'/>|<console type='pty'/>|" "$tmp/vm.xml" |
+	"$ioshade" run --domain - --device edu 2>&1)
+rc=$?
+[ "$rc" -eq 33 ] || fail "XML on stdin exited $rc, want 33: $out"
+grep -q "serial console (COM1) on /dev/pts/[0-9]*: attach with \`screen /dev/pts/" <<<"$out" ||
+	fail "pty console path printed without how to attach: $out"
+grep -q "stdin:6: <clock>: ignored" <<<"$out" || fail "stdin not named in warnings: $out"
+
+# A missing kernel is reported at its XML element, not as --kernel.
+sed "s|$guests/viommu-conformance.elf|$tmp/no-such.elf|" "$tmp/vm.xml" >"$tmp/nokernel.xml"
+out=$("$ioshade" run --domain "$tmp/nokernel.xml" 2>&1)
+rc=$?
+[ "$rc" -eq 2 ] || fail "missing kernel exited $rc, want 2 (usage)"
+grep -q "nokernel.xml:5: <kernel> '$tmp/no-such.elf': No such file" <<<"$out" ||
+	fail "missing kernel not located in the XML: $out"
 
 out=$("$ioshade" run --domain "$fixtures/reject_disk.xml" 2>&1)
 rc=$?
