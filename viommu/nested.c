@@ -152,6 +152,8 @@ bool nested_host_capable(const struct hiopt *hw, struct hiopt_dev *dev)
 	return (info.flags & HIOPT_HW_F_NESTING) && info.addr_width >= VIRTIO_IOMMU_X_ADDR_WIDTH;
 }
 
+/* The nested HWPT holds its nest parent, which holds the shared stage-2
+ * IOAS; d holds the nested HWPT. */
 int nested_host_get_locked(struct viommu *v, struct vdomain *d, struct vendpoint *ep,
 			   bool *fresh)
 {
@@ -159,56 +161,26 @@ int nested_host_get_locked(struct viommu *v, struct vdomain *d, struct vendpoint
 	struct hiopt_s1_table t = {
 		.root_gpa = d->table.root, .addr_width = d->table.addr_width,
 	};
-	uint32_t s2;
+	struct hobj *s2, *parent;
 	int ret;
 
-	if (d->has_hwpt)
-		return d->hw == hw ? 0 : -EXDEV;
+	if (d->hpt)
+		return d->hpt->hw == hw ? 0 : -EXDEV;
 	if (!ep->nest_ok)
 		return -EOPNOTSUPP;
 	ret = shadow_s2_ioas_get_locked(v, hw, &s2);
 	if (ret)
 		return ret;
-	ret = viommu_be_err(v, hw->ops->hwpt_alloc_nest_parent(hw->be, ep->dev, s2, &d->s1_parent));
+	ret = viommu_be_err(v, hobj_nest_parent_alloc(s2, ep->dev, &parent));
 	if (ret)
 		return ret;
-	ret = viommu_be_err(v, hw->ops->hwpt_alloc_nested(hw->be, ep->dev, d->s1_parent,
-						   HIOPT_HWPT_DATA_X86_S1, &t, sizeof(t),
-						   &d->s1_hwpt));
+	ret = viommu_be_err(v, hobj_nested_alloc(parent, ep->dev, HIOPT_HWPT_DATA_X86_S1,
+						 &t, sizeof(t), &d->hpt));
+	hobj_put(parent);	/* the nested HWPT holds it now, or it goes */
 	if (ret)
-		goto err_parent;
-	d->hw = hw;
-	d->has_hwpt = true;
+		return ret;
 	*fresh = true;
 	return 0;
-err_parent:
-	hw->ops->hwpt_destroy(hw->be, d->s1_parent);
-	return ret;
-}
-
-void nested_host_put_locked(struct viommu *v, struct vdomain *d)
-{
-	struct vendpoint *ep;
-
-	if (!d->has_hwpt || d->nr_host)
-		return;
-	/* A device the host would not detach (a reset while the backend
-	 * fails) still walks the guest's table: try once more to block it,
-	 * else the HWPTs stay with that endpoint until the device leaves. */
-	ep = shadow_pt_holder_locked(v, d->hw, d->s1_hwpt);
-	if (ep && shadow_block_locked(v, ep) && !ep->has_orphan) {
-		ep->has_orphan = true;
-		ep->orphan_nested = true;
-		ep->orphan_pt = d->s1_hwpt;
-		ep->orphan_parent = d->s1_parent;
-	} else {
-		/* The nested HWPT pins its parent, which pins the stage-2 IOAS
-		 * (shared, released with the viommu). */
-		d->hw->ops->hwpt_destroy(d->hw->be, d->s1_hwpt);
-		d->hw->ops->hwpt_destroy(d->hw->be, d->s1_parent);
-	}
-	d->has_hwpt = false;
-	d->hw = NULL;
 }
 
 /* ---- ATTACH_TABLE ---- */
@@ -344,11 +316,12 @@ uint8_t nested_invalidate_locked(struct viommu *v, const struct virtio_iommu_req
 		return VIRTIO_IOMMU_S_INVAL;
 	st = inv_params(d, r, &inv);
 	/* The software walk caches nothing: only a host HWPT needs the flush. */
-	if (st || !d->has_hwpt)
+	if (st || !d->hpt)
 		return st;
 	/* Strict, like UNMAP: S_OK only once the host IOTLB is clean. */
-	ret = viommu_be_err(v, d->hw->ops->hwpt_invalidate(d->hw->be, d->s1_hwpt, HIOPT_HWPT_DATA_X86_S1,
-						    &inv, sizeof(inv), &n));
+	ret = viommu_be_err(v, d->hpt->hw->ops->hwpt_invalidate(d->hpt->hw->be, d->hpt->id,
+								HIOPT_HWPT_DATA_X86_S1,
+								&inv, sizeof(inv), &n));
 	if (!ret && n != 1)
 		ret = viommu_be_err(v, -EIO);
 	if (ret)

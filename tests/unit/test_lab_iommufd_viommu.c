@@ -166,29 +166,23 @@ static bool ioas_has(struct lab *l, uint32_t ioas, uint64_t iova)
 static void check_host(struct lab *l, uint32_t dom)
 {
 	uint32_t ioas = lab_domain_ioas(l->v, dom);
-	const struct vdomain *d;
-	const struct iova_tree *t = NULL;
+	struct viommu_debug_ep e[T_MAX_OBJS];
+	struct viommu_debug_dom ed;
+	size_t ne = viommu_debug_endpoints(l->v, e, T_MAX_OBJS);
 
-	pthread_mutex_lock(&l->v->lock);
-	for (d = l->v->domains; d; d = d->next)
-		if (d->id == dom)
-			t = d->tree;
-	for (size_t i = 0; i < l->v->nr_eps; i++) {
-		const struct vendpoint *ep = &l->v->eps[i];
-
-		if (ep->hw && ep->dom && !ep->dom->bypass)
-			assert_true(ep->host_attached && ep->host_pt == ep->dom->ioas);
-	}
-	pthread_mutex_unlock(&l->v->lock);
+	for (size_t i = 0; i < ne; i++)
+		if (e[i].dev && e[i].attached && !viommu_debug_domain(l->v, e[i].dom, &ed) &&
+		    !ed.bypass)
+			assert_true(e[i].host_pt && e[i].host_pt == ed.host_pt);
 	if (!ioas)
 		return;
 	for (uint64_t p = 0; p < WIN_PAGES; p++) {
 		uint64_t iova = WIN + p * PG;
 		bool want;
 
-		pthread_mutex_lock(&l->v->lock);
-		want = t && iova_tree_find(t, iova);
-		pthread_mutex_unlock(&l->v->lock);
+		struct iova_map m;
+
+		want = !viommu_debug_find_map(l->v, dom, iova, &m);
 		if (ioas_has(l, ioas, iova) != want)
 			fail_msg("IOAS %u page 0x%llx: host %s, guest %s", ioas,
 				 (unsigned long long)iova, want ? "free" : "mapped",
@@ -379,10 +373,8 @@ static void test_bypass_and_replay(void **state)
 
 	lab_fill(l->ram.base + GPA_A, PG, 77);
 	memset(b, 0, PG);
-	pthread_mutex_lock(&v->lock);
-	assert_true(v->has_bypass_ioas);
-	ioas = v->bypass_ioas;
-	pthread_mutex_unlock(&v->lock);
+	ioas = viommu_debug_s2_ioas(v);
+	assert_int_not_equal(ioas, 0);
 	assert_true(ioas_has(l, ioas, GPA_A));
 	assert_false(ioas_has(l, ioas, 0));			/* boot data */
 	assert_false(ioas_has(l, ioas, LAYOUT_ACPI_BASE));	/* ROM */

@@ -173,20 +173,10 @@ static int invalidate(struct viommu *v, uint32_t dom, uint32_t flags, uint8_t gr
 	return t_req(v, &r, sizeof(r));
 }
 
-/* t_digest plus the nested part of every domain. */
+/* t_digest covers the nested part of every domain (table, host HWPT). */
 static uint64_t digest(struct viommu *v)
 {
-	uint64_t h = t_digest(v);
-	const struct vdomain *d;
-
-	pthread_mutex_lock(&v->lock);
-	for (d = v->domains; d; d = d->next) {
-		t_mix(&h, d->nested);
-		t_mix(&h, d->table.root);
-		t_mix(&h, d->has_hwpt ? d->s1_hwpt : ~0ULL);
-	}
-	pthread_mutex_unlock(&v->lock);
-	return h;
+	return t_digest(v);
 }
 
 #define REJECT(v, expr, st) do {				\
@@ -538,30 +528,29 @@ static void test_sim_nested_invalidate(void **state)
  * nested domain with host endpoints, none elsewhere. */
 static void check_views(struct fx *f)
 {
-	struct viommu *v = f->v;
-	const struct vdomain *d;
+	struct viommu_debug_dom d[T_MAX_OBJS], ed;
+	struct viommu_debug_ep e[T_MAX_OBJS];
+	size_t i, nr = 0, nd = viommu_debug_domains(f->v, d, T_MAX_OBJS);
+	size_t ne = viommu_debug_endpoints(f->v, e, T_MAX_OBJS);
 	struct sim_counts c;
-	size_t nr = 0;
 
-	pthread_mutex_lock(&v->lock);
-	for (d = v->domains; d; d = d->next) {
-		assert_true(d->has_hwpt == (d->nested && d->nr_host > 0));
-		nr += d->has_hwpt;
+	for (i = 0; i < nd; i++) {
+		bool hwpt = d[i].nested && d[i].host_pt;
+
+		assert_true(hwpt == (d[i].nested && d[i].nr_host > 0));
+		assert_true(hwpt == (d[i].host_parent != 0));
+		nr += hwpt;
 	}
 	sim_iommu_counts(f->sim, &c);
 	assert_int_equal(c.hwpt_nested, nr);
 	assert_int_equal(c.hwpt_parent, nr);
-	for (size_t i = 0; i < v->nr_eps; i++) {
-		const struct vendpoint *ep = &v->eps[i];
-
-		if (!ep->hw)
+	for (i = 0; i < ne; i++) {
+		if (!e[i].dev)
 			continue;
-		assert_int_equal(sim_iommu_dev_pt(f->sim, ep->dev),
-				 ep->host_attached ? ep->host_pt : 0);
-		if (ep->dom && ep->dom->nested)
-			assert_int_equal(ep->host_pt, ep->dom->s1_hwpt);
+		assert_int_equal(sim_iommu_dev_pt(f->sim, e[i].dev), e[i].host_pt);
+		if (e[i].attached && !viommu_debug_domain(f->v, e[i].dom, &ed) && ed.nested)
+			assert_int_equal(e[i].host_pt, ed.host_pt);
 	}
-	pthread_mutex_unlock(&v->lock);
 }
 
 #define STEP(f, expr) do {						\

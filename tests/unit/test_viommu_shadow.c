@@ -241,49 +241,47 @@ static int cmp_one(const struct iova_map *m, void *opaque)
 }
 
 /* Is the host attachment of ep what the guest state says it should be? */
-static void check_endpoint(struct fixture *f, const struct vendpoint *ep)
+static void check_endpoint(struct fixture *f, const struct viommu_debug_ep *ep)
 {
 	const struct fdev *dev = (const struct fdev *)ep->dev;
-	const struct vdomain *d = ep->dom;
+	uint32_t s2 = viommu_debug_s2_ioas(f->v);
+	struct viommu_debug_dom d;
 
-	assert_int_equal(dev->attached, ep->host_attached);
+	assert_int_equal(dev->attached, ep->host_pt != 0);
 	assert_true(!dev->attached || dev->pt == ep->host_pt);
-	if (d && !d->bypass) {
-		assert_true(ep->host_attached && d->has_ioas && ep->host_pt == d->ioas);
-	} else if (d) {
-		assert_true(ep->host_attached && f->v->has_bypass_ioas &&
-			    ep->host_pt == f->v->bypass_ioas);
-	} else if (f->v->bypass) {
+	if (ep->attached) {
+		assert_int_equal(viommu_debug_domain(f->v, ep->dom, &d), 0);
+		assert_true(ep->host_pt && ep->host_pt == (d.bypass ? s2 : d.host_pt));
+	} else if (viommu_debug_bypass(f->v)) {
 		/* Unattached in bypass: a host failure while re-pointing it on a
 		 * config write or reset (no status to report) leaves it blocked,
 		 * the fail-closed direction. */
-		assert_true(!ep->host_attached || (f->v->has_bypass_ioas &&
-						   ep->host_pt == f->v->bypass_ioas));
+		assert_true(!ep->host_pt || ep->host_pt == s2);
 	} else {
-		assert_false(ep->host_attached);
+		assert_int_equal(ep->host_pt, 0);
 	}
 }
 
 static void check_views(struct fixture *f)
 {
-	struct viommu *v = f->v;
-	const struct vdomain *d;
+	struct viommu_debug_dom d[T_MAX_OBJS];
+	struct viommu_debug_ep e[T_MAX_OBJS];
+	size_t i, nd = viommu_debug_domains(f->v, d, T_MAX_OBJS);
+	size_t ne = viommu_debug_endpoints(f->v, e, T_MAX_OBJS);
 
-	pthread_mutex_lock(&v->lock);
-	for (d = v->domains; d; d = d->next) {
-		assert_int_equal(d->has_ioas, d->nr_host > 0 && !d->bypass);
-		if (d->has_ioas) {
-			struct cmp c = { .a = &f->fake.ioas[d->ioas] };
+	for (i = 0; i < nd; i++) {
+		assert_int_equal(d[i].host_pt != 0, d[i].nr_host > 0 && !d[i].bypass);
+		if (d[i].host_pt) {
+			struct cmp c = { .a = &f->fake.ioas[d[i].host_pt] };
 
 			assert_true(c.a->live);
-			assert_int_equal(iova_tree_foreach(d->tree, cmp_one, &c), 0);
+			assert_int_equal(viommu_debug_foreach_map(f->v, d[i].id, cmp_one, &c), 0);
 			assert_int_equal(c.found, c.a->n);
 		}
 	}
-	for (size_t i = 0; i < v->nr_eps; i++)
-		if (v->eps[i].hw)
-			check_endpoint(f, &v->eps[i]);
-	pthread_mutex_unlock(&v->lock);
+	for (i = 0; i < ne; i++)
+		if (e[i].dev)
+			check_endpoint(f, &e[i]);
 	assert_int_equal(f->fake.destroy_busy, 0);
 }
 
