@@ -210,7 +210,7 @@ static void count_map(struct viommu *v, const struct vdomain *d)
 }
 
 /* Insert, then mirror into the IOAS; a host failure undoes the insert. */
-int dom_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m)
+int dom_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m, void *hva)
 {
 	int ret;
 
@@ -220,7 +220,7 @@ int dom_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m
 	if (ret)
 		return ret;
 	if (d->hpt) {
-		ret = shadow_map_locked(v, d, m);
+		ret = shadow_map_locked(v, d, m, hva);
 		if (ret) {
 			iova_tree_remove(d->tree, m->start);
 			return ret;

@@ -20,14 +20,6 @@ _Static_assert(VIRTIO_IOMMU_X_PTE_P == S1WALK_PTE_P && VIRTIO_IOMMU_X_PTE_RW == 
 	       VIRTIO_IOMMU_X_PTE_PS == S1WALK_PTE_PS && VIRTIO_IOMMU_X_PTE_ADDR == S1WALK_PTE_ADDR,
 	       "wire PTE bits are the walker's");
 
-static bool is_zero(const uint8_t *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return false;
-	return true;
-}
-
 /* The ownership rules of a MAP, at byte granularity (callers align). */
 /* Here GPA is also the stage-2 IOVA (IOVA = GPA on the host), so the host's
  * IOVA holes (in resv) count as well as the VMM's own reserved ranges. */
@@ -37,7 +29,7 @@ static int owned(const struct viommu *v, uint64_t gpa, uint64_t len, uint32_t fl
 		.granule = 1, .resv = v->resv, .nr_resv = v->nr_resv,
 	};
 
-	return ownership_check(v->cfg.mem, gpa, len, flags, &pol);
+	return ownership_check(v->cfg.mem, gpa, len, flags, &pol, NULL);
 }
 
 /* ---- the software walk (emulated endpoints) ---- */
@@ -75,18 +67,6 @@ static int s1_walk(struct viommu *v, const struct vdomain *d, uint64_t iova, uns
 	return s1walk(&t, iova, acc, r);
 }
 
-static bool iova_reserved(const struct viommu *v, uint64_t start, uint64_t last)
-{
-	size_t i;
-
-	if (start <= LAYOUT_MSI_LAST && LAYOUT_MSI_BASE <= last)
-		return true;
-	for (i = 0; i < v->nr_resv; i++)
-		if (start <= v->resv[i].last && v->resv[i].start <= last)
-			return true;
-	return false;
-}
-
 /*
  * How much of [iova, iova + n) may translate, iova itself being allowed: up
  * to input_end and up to the first RESV_MEM region above iova. A leaf that
@@ -120,7 +100,7 @@ int nested_translate_locked(struct viommu *v, struct vdomain *d, uint64_t iova, 
 	stat_inc(&v->astats.walks);
 	/* RESV_MEM IOVAs never translate (on hardware the MSI window is not
 	 * even looked up), whatever the guest table says. */
-	if (iova < v->cfg.input_start || iova > v->cfg.input_end || iova_reserved(v, iova, iova))
+	if (iova < v->cfg.input_start || iova > v->cfg.input_end || viommu_iova_reserved(v, iova, iova))
 		ret = -EFAULT;
 	else
 		ret = s1_walk(v, d, iova, access, &leaf);
@@ -185,11 +165,6 @@ int nested_host_get_locked(struct viommu *v, struct vdomain *d, struct vendpoint
 
 /* ---- ATTACH_TABLE ---- */
 
-static bool domain_ok(const struct viommu *v, uint32_t dom)
-{
-	return dom >= v->cfg.domain_start && dom <= v->cfg.domain_end;
-}
-
 static bool same_table(const struct vnest_table *a, const struct vnest_table *b)
 {
 	return a->root == b->root && a->format == b->format &&
@@ -249,7 +224,7 @@ uint8_t nested_attach_table_locked(struct viommu *v,
 	ep = ep_find_locked(v, le32toh(r->endpoint));
 	if (!ep)
 		return VIRTIO_IOMMU_S_NOENT;
-	if (!domain_ok(v, dom))
+	if (!viommu_domain_ok(v, dom))
 		return VIRTIO_IOMMU_S_RANGE;
 	if (ep->hw && !ep->nest_ok)
 		return VIRTIO_IOMMU_S_UNSUPP;
@@ -307,7 +282,7 @@ uint8_t nested_invalidate_locked(struct viommu *v, const struct virtio_iommu_req
 	v->nstats.invalidates++;
 	if (!is_zero(r->reserved, sizeof(r->reserved)) || (le32toh(r->flags) & ~known))
 		return VIRTIO_IOMMU_S_INVAL;
-	if (!domain_ok(v, dom))
+	if (!viommu_domain_ok(v, dom))
 		return VIRTIO_IOMMU_S_RANGE;
 	d = dom_find_locked(v, dom);
 	if (!d)

@@ -39,29 +39,14 @@ bool shadow_is_host_mapped(const struct iova_map *m)
 	return prot_of(m->flags) != 0;
 }
 
-/* Host address of a mapping's target (RAM, or an assigned BAR for MMIO). */
-static void *map_hva(struct viommu *v, const struct iova_map *m)
-{
-	uint64_t len = m->last - m->start + 1;
-	struct memmap_region reg;
-
-	if (!(m->flags & VIRTIO_IOMMU_MAP_F_MMIO))
-		return memmap_hva(v->cfg.mem, m->gpa, len, m->flags & VIRTIO_IOMMU_MAP_F_WRITE);
-	if (memmap_query(v->cfg.mem, m->gpa, len, &reg) || !reg.hva)
-		return NULL;
-	return (uint8_t *)reg.hva + (m->gpa - reg.start);
-}
-
 /* A mapping without READ or WRITE is recorded in the tree only: on the host,
  * "not mapped" is exactly "no access" (and iommufd refuses prot 0). */
-int shadow_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m)
+int shadow_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m, void *hva)
 {
 	const struct hiopt *hw = d->hpt->hw;
-	void *hva;
 
 	if (!shadow_is_host_mapped(m))
 		return 0;
-	hva = map_hva(v, m);
 	if (!hva)
 		return viommu_be_err(v, -EFAULT);
 	return viommu_be_err(v, hw->ops->map(hw->be, d->hpt->id, m->start, hva,
@@ -85,8 +70,9 @@ struct replay {
 static int replay_one(const struct iova_map *m, void *opaque)
 {
 	struct replay *r = opaque;
+	void *hva = ownership_hva(r->v->cfg.mem, m->gpa, m->last - m->start + 1, m->flags);
 
-	return shadow_map_locked(r->v, r->d, m);
+	return shadow_map_locked(r->v, r->d, m, hva);
 }
 
 /* ---- which host object a device is attached to ---- */

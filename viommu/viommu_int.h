@@ -181,7 +181,8 @@ struct vdomain *dom_create_locked(struct viommu *v, const struct vendpoint *ep, 
 void dom_destroy_locked(struct viommu *v, struct vdomain *d);
 int dom_attach_locked(struct viommu *v, struct vendpoint *ep, uint32_t dom_id, bool bypass);
 int dom_detach_locked(struct viommu *v, struct vendpoint *ep);
-int dom_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m);
+/* hva: the host address of m's target that ownership_check validated. */
+int dom_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m, void *hva);
 /* -ERANGE when the range would split a mapping (nothing removed). */
 int dom_unmap_locked(struct viommu *v, struct vdomain *d, uint64_t start, uint64_t last);
 void dom_reset_locked(struct viommu *v);
@@ -194,7 +195,7 @@ int shadow_switch_locked(struct viommu *v, struct vendpoint *ep, struct vdomain 
 int shadow_block_locked(struct viommu *v, struct vendpoint *ep);
 /* Drop d's host page table once no host endpoint of d needs it. */
 void shadow_domain_put_locked(struct viommu *v, struct vdomain *d);
-int shadow_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m);
+int shadow_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m, void *hva);
 int shadow_unmap_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m);
 /* Teardown, after every endpoint was blocked and every domain freed: drop
  * the stage-2 IOAS and forget what devices the host would not detach hold. */
@@ -225,7 +226,20 @@ int nested_host_get_locked(struct viommu *v, struct vdomain *d, struct vendpoint
 /* Can hw nest an x86 48-bit stage 1 for dev? (hw_info) */
 bool nested_host_capable(const struct hiopt *hw, struct hiopt_dev *dev);
 
-/* request.c */
+/* Reserved bytes of a request must be zero. */
+static inline bool is_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+/* request.c: checks every request handler shares. */
+/* dom within the DOMAIN_RANGE offered (outside it: S_RANGE, 5.13.6). */
+bool viommu_domain_ok(const struct viommu *v, uint32_t dom);
+/* [start, last] touches the MSI window or a RESV_MEM region. */
+bool viommu_iova_reserved(const struct viommu *v, uint64_t start, uint64_t last);
 int viommu_resv_add_locked(struct viommu *v, const struct viommu_range *r, size_t n);
 /* errno -> virtio status: 0 S_OK, -ENOMEM S_NOMEM, anything else S_IOERR. */
 uint8_t viommu_host_status(int err);
