@@ -3,7 +3,8 @@
  * The viommu shadowing into the sim backend (passthrough/sim), with real
  * guest RAM: a simulated device's DMA follows the guest's MAP/UNMAP/DETACH,
  * and the three seed-003 violations fail closed: bad-address, bad-device,
- * invalid-use. A sim "fail the Nth op" sweep keeps guest view == host view.
+ * invalid-use. (The scripted sequences and their fail-Nth sweep are the
+ * backend suite's: test_viommu_backends.)
  * A MAP without READ or WRITE means the same on every backend: recorded,
  * blocking, never sent to the host; host failures in ATTACH replay are
  * S_IOERR/S_NOMEM, never S_INVAL.
@@ -269,49 +270,6 @@ static void check_views(struct fixture *f)
 	}
 }
 
-#define STEP(f, expr) do {						\
-		uint64_t before_ = t_digest((f)->v);			\
-		if ((expr) != VIRTIO_IOMMU_S_OK)			\
-			assert_true(t_digest((f)->v) == before_);	\
-		check_views(f);						\
-	} while (0)
-
-static void run_script(struct fixture *f)
-{
-	struct viommu *v = f->v;
-
-	if (viommu_add_host_endpoint(v, EP, NULL, f->dev))
-		return;
-	STEP(f, t_attach(v, 1, EP, 0));
-	STEP(f, t_map(v, 1, 0x10000, 0x1ffff, RAM, T_RW));
-	STEP(f, t_map(v, 1, 0x20000, 0x20fff, RAM + 0x20000, VIRTIO_IOMMU_MAP_F_READ));
-	STEP(f, t_unmap(v, 1, 0x10000, 0x1ffff));
-	STEP(f, t_attach(v, 2, EP, VIRTIO_IOMMU_ATTACH_F_BYPASS));
-	STEP(f, t_attach(v, 1, EP, 0));
-	STEP(f, t_map(v, 1, 0x40000, 0x40fff, RAM + 0x1000, T_RW));
-	STEP(f, t_detach(v, 1, EP));
-	viommu_device_reset(v);
-	check_views(f);
-}
-
-static void test_sim_fail_nth_sweep(void **state)
-{
-	struct fixture *f = fixture_new(false);
-	uint64_t total;
-
-	run_script(f);
-	total = sim_iommu_op_count(f->sim);
-	fixture_free(f);
-	assert_true(total > 8);
-	for (unsigned n = 1; n <= total; n++) {
-		f = fixture_new(false);
-		sim_iommu_fail_nth(f->sim, n, n % 2 ? EIO : ENOMEM);
-		run_script(f);
-		assert_false(sim_iommu_fail_pending(f->sim));	/* it did fail */
-		fixture_free(f);
-	}
-}
-
 #define EP_EMU	0x08
 
 struct sink {
@@ -450,7 +408,6 @@ int main(void)
 		cmocka_unit_test(test_bypass_identity),
 		cmocka_unit_test(test_host_granule),
 		cmocka_unit_test(test_host_hole_is_iova_only),
-		cmocka_unit_test(test_sim_fail_nth_sweep),
 		cmocka_unit_test(test_map_no_access_host),
 		cmocka_unit_test(test_map_no_access_then_attach_host),
 		cmocka_unit_test(test_replay_failure_status),
