@@ -723,7 +723,7 @@ void viommu_destroy(struct viommu *v)
 		if (v->eps[i].hw)
 			shadow_block_locked(v, &v->eps[i]);
 	dom_free_all_locked(v);
-	shadow_bypass_release_locked(v);
+	shadow_teardown_locked(v);
 	pthread_mutex_unlock(&v->lock);
 	vdev_queue_fini(&v->reqq);
 	pthread_mutex_destroy(&v->fault_lock);

@@ -155,7 +155,7 @@ int dom_attach_locked(struct viommu *v, struct vendpoint *ep, uint32_t dom_id, b
 		return -EINVAL;
 	if (d && ep->dom == d)
 		return 0;
-	if (d && ep->hw && d->hw && d->hw != ep->hw)
+	if (d && ep->hw && d->hpt && d->hpt->hw != ep->hw)
 		return -EXDEV;
 	if (!d) {
 		d = dom_create_locked(v, ep, dom_id, bypass);
@@ -210,7 +210,7 @@ static void count_map(struct viommu *v, const struct vdomain *d)
 }
 
 /* Insert, then mirror into the IOAS; a host failure undoes the insert. */
-int dom_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m)
+int dom_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m, void *hva)
 {
 	int ret;
 
@@ -219,8 +219,8 @@ int dom_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m
 	ret = iova_tree_insert(d->tree, m->start, m->last, m->gpa, m->flags);
 	if (ret)
 		return ret;
-	if (d->has_ioas) {
-		ret = shadow_map_locked(v, d, m);
+	if (d->hpt) {
+		ret = shadow_map_locked(v, d, m, hva);
 		if (ret) {
 			iova_tree_remove(d->tree, m->start);
 			return ret;
@@ -291,7 +291,7 @@ int dom_unmap_locked(struct viommu *v, struct vdomain *d, uint64_t start, uint64
 	if (first->start < start || end->last > last)
 		return -ERANGE;
 	span = (struct iova_map){ .start = first->start, .last = end->last };
-	if (d->has_ioas && host_span(d, &span, &host)) {
+	if (d->hpt && host_span(d, &span, &host)) {
 		ret = host_unmap_span(v, d, &host);
 		if (ret)
 			return ret;

@@ -20,14 +20,6 @@ _Static_assert(VIRTIO_IOMMU_X_PTE_P == S1WALK_PTE_P && VIRTIO_IOMMU_X_PTE_RW == 
 	       VIRTIO_IOMMU_X_PTE_PS == S1WALK_PTE_PS && VIRTIO_IOMMU_X_PTE_ADDR == S1WALK_PTE_ADDR,
 	       "wire PTE bits are the walker's");
 
-static bool is_zero(const uint8_t *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return false;
-	return true;
-}
-
 /* The ownership rules of a MAP, at byte granularity (callers align). */
 /* Here GPA is also the stage-2 IOVA (IOVA = GPA on the host), so the host's
  * IOVA holes (in resv) count as well as the VMM's own reserved ranges. */
@@ -37,7 +29,7 @@ static int owned(const struct viommu *v, uint64_t gpa, uint64_t len, uint32_t fl
 		.granule = 1, .resv = v->resv, .nr_resv = v->nr_resv,
 	};
 
-	return ownership_check(v->cfg.mem, gpa, len, flags, &pol);
+	return ownership_check(v->cfg.mem, gpa, len, flags, &pol, NULL);
 }
 
 /* ---- the software walk (emulated endpoints) ---- */
@@ -75,18 +67,6 @@ static int s1_walk(struct viommu *v, const struct vdomain *d, uint64_t iova, uns
 	return s1walk(&t, iova, acc, r);
 }
 
-static bool iova_reserved(const struct viommu *v, uint64_t start, uint64_t last)
-{
-	size_t i;
-
-	if (start <= LAYOUT_MSI_LAST && LAYOUT_MSI_BASE <= last)
-		return true;
-	for (i = 0; i < v->nr_resv; i++)
-		if (start <= v->resv[i].last && v->resv[i].start <= last)
-			return true;
-	return false;
-}
-
 /*
  * How much of [iova, iova + n) may translate, iova itself being allowed: up
  * to input_end and up to the first RESV_MEM region above iova. A leaf that
@@ -120,7 +100,7 @@ int nested_translate_locked(struct viommu *v, struct vdomain *d, uint64_t iova, 
 	stat_inc(&v->astats.walks);
 	/* RESV_MEM IOVAs never translate (on hardware the MSI window is not
 	 * even looked up), whatever the guest table says. */
-	if (iova < v->cfg.input_start || iova > v->cfg.input_end || iova_reserved(v, iova, iova))
+	if (iova < v->cfg.input_start || iova > v->cfg.input_end || viommu_iova_reserved(v, iova, iova))
 		ret = -EFAULT;
 	else
 		ret = s1_walk(v, d, iova, access, &leaf);
@@ -152,6 +132,8 @@ bool nested_host_capable(const struct hiopt *hw, struct hiopt_dev *dev)
 	return (info.flags & HIOPT_HW_F_NESTING) && info.addr_width >= VIRTIO_IOMMU_X_ADDR_WIDTH;
 }
 
+/* The nested HWPT holds its nest parent, which holds the shared stage-2
+ * IOAS; d holds the nested HWPT. */
 int nested_host_get_locked(struct viommu *v, struct vdomain *d, struct vendpoint *ep,
 			   bool *fresh)
 {
@@ -159,64 +141,29 @@ int nested_host_get_locked(struct viommu *v, struct vdomain *d, struct vendpoint
 	struct hiopt_s1_table t = {
 		.root_gpa = d->table.root, .addr_width = d->table.addr_width,
 	};
-	uint32_t s2;
+	struct hobj *s2, *parent;
 	int ret;
 
-	if (d->has_hwpt)
-		return d->hw == hw ? 0 : -EXDEV;
+	if (d->hpt)
+		return d->hpt->hw == hw ? 0 : -EXDEV;
 	if (!ep->nest_ok)
 		return -EOPNOTSUPP;
 	ret = shadow_s2_ioas_get_locked(v, hw, &s2);
 	if (ret)
 		return ret;
-	ret = viommu_be_err(v, hw->ops->hwpt_alloc_nest_parent(hw->be, ep->dev, s2, &d->s1_parent));
+	ret = viommu_be_err(v, hobj_nest_parent_alloc(s2, ep->dev, &parent));
 	if (ret)
 		return ret;
-	ret = viommu_be_err(v, hw->ops->hwpt_alloc_nested(hw->be, ep->dev, d->s1_parent,
-						   HIOPT_HWPT_DATA_X86_S1, &t, sizeof(t),
-						   &d->s1_hwpt));
+	ret = viommu_be_err(v, hobj_nested_alloc(parent, ep->dev, HIOPT_HWPT_DATA_X86_S1,
+						 &t, sizeof(t), &d->hpt));
+	hobj_put(parent);	/* the nested HWPT holds it now, or it goes */
 	if (ret)
-		goto err_parent;
-	d->hw = hw;
-	d->has_hwpt = true;
+		return ret;
 	*fresh = true;
 	return 0;
-err_parent:
-	hw->ops->hwpt_destroy(hw->be, d->s1_parent);
-	return ret;
-}
-
-void nested_host_put_locked(struct viommu *v, struct vdomain *d)
-{
-	struct vendpoint *ep;
-
-	if (!d->has_hwpt || d->nr_host)
-		return;
-	/* A device the host would not detach (a reset while the backend
-	 * fails) still walks the guest's table: try once more to block it,
-	 * else the HWPTs stay with that endpoint until the device leaves. */
-	ep = shadow_pt_holder_locked(v, d->hw, d->s1_hwpt);
-	if (ep && shadow_block_locked(v, ep) && !ep->has_orphan) {
-		ep->has_orphan = true;
-		ep->orphan_nested = true;
-		ep->orphan_pt = d->s1_hwpt;
-		ep->orphan_parent = d->s1_parent;
-	} else {
-		/* The nested HWPT pins its parent, which pins the stage-2 IOAS
-		 * (shared, released with the viommu). */
-		d->hw->ops->hwpt_destroy(d->hw->be, d->s1_hwpt);
-		d->hw->ops->hwpt_destroy(d->hw->be, d->s1_parent);
-	}
-	d->has_hwpt = false;
-	d->hw = NULL;
 }
 
 /* ---- ATTACH_TABLE ---- */
-
-static bool domain_ok(const struct viommu *v, uint32_t dom)
-{
-	return dom >= v->cfg.domain_start && dom <= v->cfg.domain_end;
-}
 
 static bool same_table(const struct vnest_table *a, const struct vnest_table *b)
 {
@@ -277,7 +224,7 @@ uint8_t nested_attach_table_locked(struct viommu *v,
 	ep = ep_find_locked(v, le32toh(r->endpoint));
 	if (!ep)
 		return VIRTIO_IOMMU_S_NOENT;
-	if (!domain_ok(v, dom))
+	if (!viommu_domain_ok(v, dom))
 		return VIRTIO_IOMMU_S_RANGE;
 	if (ep->hw && !ep->nest_ok)
 		return VIRTIO_IOMMU_S_UNSUPP;
@@ -335,7 +282,7 @@ uint8_t nested_invalidate_locked(struct viommu *v, const struct virtio_iommu_req
 	v->nstats.invalidates++;
 	if (!is_zero(r->reserved, sizeof(r->reserved)) || (le32toh(r->flags) & ~known))
 		return VIRTIO_IOMMU_S_INVAL;
-	if (!domain_ok(v, dom))
+	if (!viommu_domain_ok(v, dom))
 		return VIRTIO_IOMMU_S_RANGE;
 	d = dom_find_locked(v, dom);
 	if (!d)
@@ -344,11 +291,12 @@ uint8_t nested_invalidate_locked(struct viommu *v, const struct virtio_iommu_req
 		return VIRTIO_IOMMU_S_INVAL;
 	st = inv_params(d, r, &inv);
 	/* The software walk caches nothing: only a host HWPT needs the flush. */
-	if (st || !d->has_hwpt)
+	if (st || !d->hpt)
 		return st;
 	/* Strict, like UNMAP: S_OK only once the host IOTLB is clean. */
-	ret = viommu_be_err(v, d->hw->ops->hwpt_invalidate(d->hw->be, d->s1_hwpt, HIOPT_HWPT_DATA_X86_S1,
-						    &inv, sizeof(inv), &n));
+	ret = viommu_be_err(v, d->hpt->hw->ops->hwpt_invalidate(d->hpt->hw->be, d->hpt->id,
+								HIOPT_HWPT_DATA_X86_S1,
+								&inv, sizeof(inv), &n));
 	if (!ret && n != 1)
 		ret = viommu_be_err(v, -EIO);
 	if (ret)

@@ -11,17 +11,12 @@
 #include "vmm/memmap.h"
 #include "viommu/ownership.h"
 
-static bool overlaps(uint64_t s1, uint64_t l1, uint64_t s2, uint64_t l2)
-{
-	return s1 <= l2 && s2 <= l1;
-}
-
 static bool touches_resv(const struct ownership_policy *pol, uint64_t start, uint64_t last)
 {
 	size_t i;
 
 	for (i = 0; i < pol->nr_resv; i++)
-		if (overlaps(start, last, pol->resv[i].start, pol->resv[i].last))
+		if (ranges_overlap(start, last, pol->resv[i].start, pol->resv[i].last))
 			return true;
 	return false;
 }
@@ -80,8 +75,19 @@ static int check_mmio(const struct memmap *mem, uint64_t gpa, uint64_t len,
 	return 0;
 }
 
-int ownership_check(const struct memmap *mem, uint64_t gpa, uint64_t len,
-		    uint32_t map_flags, const struct ownership_policy *pol)
+void *ownership_hva(const struct memmap *mem, uint64_t gpa, uint64_t len, uint32_t map_flags)
+{
+	struct memmap_region reg;
+
+	if (!(map_flags & VIRTIO_IOMMU_MAP_F_MMIO))
+		return memmap_hva(mem, gpa, len, map_flags & VIRTIO_IOMMU_MAP_F_WRITE);
+	if (memmap_query(mem, gpa, len, &reg) || !reg.hva)
+		return NULL;
+	return (uint8_t *)reg.hva + (gpa - reg.start);
+}
+
+static int check_rules(const struct memmap *mem, uint64_t gpa, uint64_t len,
+		       uint32_t map_flags, const struct ownership_policy *pol)
 {
 	uint64_t last, granule = pol->granule ? pol->granule : 1;
 
@@ -91,13 +97,23 @@ int ownership_check(const struct memmap *mem, uint64_t gpa, uint64_t len,
 		return OWN_E_WRAP;
 	if ((gpa | len) & (granule - 1))
 		return OWN_E_ALIGN;
-	if (overlaps(gpa, last, LAYOUT_MSI_BASE, LAYOUT_MSI_LAST))
+	if (ranges_overlap(gpa, last, LAYOUT_MSI_BASE, LAYOUT_MSI_LAST))
 		return OWN_E_MSI;
 	if (touches_resv(pol, gpa, last))
 		return OWN_E_RESV;
 	if (map_flags & VIRTIO_IOMMU_MAP_F_MMIO)
 		return check_mmio(mem, gpa, len, pol);
 	return check_ram(mem, gpa, last);
+}
+
+int ownership_check(const struct memmap *mem, uint64_t gpa, uint64_t len,
+		    uint32_t map_flags, const struct ownership_policy *pol, void **hva)
+{
+	int ret = check_rules(mem, gpa, len, map_flags, pol);
+
+	if (!ret && hva)
+		*hva = ownership_hva(mem, gpa, len, map_flags);
+	return ret;
 }
 
 static const struct {

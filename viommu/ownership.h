@@ -22,6 +22,11 @@ struct viommu_range {
 	uint64_t last;
 };
 
+static inline bool ranges_overlap(uint64_t s1, uint64_t l1, uint64_t s2, uint64_t l2)
+{
+	return s1 <= l2 && s2 <= l1;
+}
+
 struct ownership_policy {
 	uint64_t granule;			/* power of two, >= 1 */
 	bool mmio_negotiated;			/* VIRTIO_IOMMU_F_MMIO accepted */
@@ -45,9 +50,16 @@ struct ownership_policy {
 #define OWN_E_STRADDLE		(-E2BIG)	/* leaves guest RAM part-way */
 
 /* 0 when the mapping is allowed, else one of OWN_E_*. map_flags are
- * VIRTIO_IOMMU_MAP_F_*. */
+ * VIRTIO_IOMMU_MAP_F_*. On 0, *hva (if hva is not NULL) is what
+ * ownership_hva gives for the same range: the host address it validated. */
 int ownership_check(const struct memmap *mem, uint64_t gpa, uint64_t len,
-		    uint32_t map_flags, const struct ownership_policy *pol);
+		    uint32_t map_flags, const struct ownership_policy *pol, void **hva);
+
+/* Host address of [gpa, gpa+len) as a mapping with map_flags targets it:
+ * guest RAM (writable for MAP_F_WRITE), or an assigned BAR for MAP_F_MMIO,
+ * only when the whole range lies in one region that has host memory; else
+ * NULL. Checks no ownership rule: for ranges ownership_check accepted. */
+void *ownership_hva(const struct memmap *mem, uint64_t gpa, uint64_t len, uint32_t map_flags);
 
 #define OWN_NR_REASONS		14	/* including 0 = ok */
 

@@ -25,19 +25,6 @@ union viommu_req {
 	struct virtio_iommu_req_x_invalidate invalidate;
 };
 
-static bool is_zero(const uint8_t *p, size_t n)
-{
-	while (n--)
-		if (*p++)
-			return false;
-	return true;
-}
-
-static bool ranges_overlap(uint64_t s1, uint64_t l1, uint64_t s2, uint64_t l2)
-{
-	return s1 <= l2 && s2 <= l1;
-}
-
 /* The one errno -> status rule for whatever the request could not get from
  * the host or the VMM: out of memory or over a limit is S_NOMEM, anything
  * else S_IOERR. Request errors (S_INVAL, S_RANGE, ...) are decided before. */
@@ -63,12 +50,12 @@ uint8_t viommu_attach_status(int err)
 
 /* DOMAIN_RANGE is offered, so a domain outside it is an out-of-range
  * parameter (5.13.6, driver MUST NOT send it): S_RANGE. */
-static bool domain_ok(const struct viommu *v, uint32_t dom)
+bool viommu_domain_ok(const struct viommu *v, uint32_t dom)
 {
 	return dom >= v->cfg.domain_start && dom <= v->cfg.domain_end;
 }
 
-static bool iova_reserved(const struct viommu *v, uint64_t start, uint64_t last)
+bool viommu_iova_reserved(const struct viommu *v, uint64_t start, uint64_t last)
 {
 	size_t i;
 
@@ -94,7 +81,7 @@ static uint8_t handle_attach(struct viommu *v, const union viommu_req *r, uint8_
 	ep = ep_find_locked(v, le32toh(r->attach.endpoint));
 	if (!ep)
 		return VIRTIO_IOMMU_S_NOENT;
-	if (!domain_ok(v, dom))
+	if (!viommu_domain_ok(v, dom))
 		return VIRTIO_IOMMU_S_RANGE;
 	ret = dom_attach_locked(v, ep, dom, flags & VIRTIO_IOMMU_ATTACH_F_BYPASS);
 	return viommu_attach_status(ret);
@@ -110,7 +97,7 @@ static uint8_t handle_detach(struct viommu *v, const union viommu_req *r, uint8_
 	ep = ep_find_locked(v, le32toh(r->detach.endpoint));
 	if (!ep)
 		return VIRTIO_IOMMU_S_NOENT;
-	if (!domain_ok(v, dom))
+	if (!viommu_domain_ok(v, dom))
 		return VIRTIO_IOMMU_S_RANGE;
 	/* Domain missing or endpoint not in it: MAY S_INVAL, chosen. */
 	if (!ep->dom || ep->dom->id != dom)
@@ -122,7 +109,7 @@ static uint8_t handle_detach(struct viommu *v, const union viommu_req *r, uint8_
 /* Common MAP/UNMAP domain lookup (5.13.6.5/6): range, existence, bypass. */
 static uint8_t mapping_domain(struct viommu *v, uint32_t dom, struct vdomain **out)
 {
-	if (!domain_ok(v, dom))
+	if (!viommu_domain_ok(v, dom))
 		return VIRTIO_IOMMU_S_RANGE;
 	*out = dom_find_locked(v, dom);
 	if (!*out)
@@ -131,8 +118,9 @@ static uint8_t mapping_domain(struct viommu *v, uint32_t dom, struct vdomain **o
 	return (*out)->bypass || (*out)->nested ? VIRTIO_IOMMU_S_INVAL : VIRTIO_IOMMU_S_OK;
 }
 
-/* Address checks of a MAP: alignment, input_range, RESV_MEM, ownership. */
-static uint8_t map_addresses(struct viommu *v, const struct iova_map *m)
+/* Address checks of a MAP: alignment, input_range, RESV_MEM, ownership.
+ * On S_OK, *hva is the host address ownership validated (NULL: none). */
+static uint8_t map_addresses(struct viommu *v, const struct iova_map *m, void **hva)
 {
 	struct ownership_policy pol = {
 		.granule = v->granule,
@@ -148,12 +136,12 @@ static uint8_t map_addresses(struct viommu *v, const struct iova_map *m)
 	/* Outside input_range, or on a RESV_MEM region (which the device
 	 * "SHOULD reject", 5.13.6.8.1): out-of-range parameters. */
 	if (m->start < v->cfg.input_start || m->last > v->cfg.input_end ||
-	    iova_reserved(v, m->start, m->last) || !len)
+	    viommu_iova_reserved(v, m->start, m->last) || !len)
 		return VIRTIO_IOMMU_S_RANGE;
 	/* The physical range must be guest-physical space the guest owns
 	 * (5.13.6.5 "within the guest-physical address space ... carving for use
 	 * by the host"): every ownership failure is out of range, S_RANGE. */
-	ret = ownership_check(v->cfg.mem, m->gpa, len, m->flags, &pol);
+	ret = ownership_check(v->cfg.mem, m->gpa, len, m->flags, &pol, hva);
 	if (ret) {
 		v->stats.own_rejects[ownership_reason(ret)]++;
 		return VIRTIO_IOMMU_S_RANGE;
@@ -169,6 +157,7 @@ static uint8_t handle_map(struct viommu *v, const union viommu_req *r, uint8_t *
 	};
 	uint32_t known = VIRTIO_IOMMU_MAP_F_READ | VIRTIO_IOMMU_MAP_F_WRITE;
 	struct vdomain *d;
+	void *hva = NULL;
 	uint8_t st;
 	int ret;
 
@@ -182,10 +171,10 @@ static uint8_t handle_map(struct viommu *v, const union viommu_req *r, uint8_t *
 		return st;
 	if (m.last < m.start)	/* driver MUST send virt_end > virt_start */
 		return VIRTIO_IOMMU_S_INVAL;
-	st = map_addresses(v, &m);
+	st = map_addresses(v, &m, &hva);
 	if (st)
 		return st;
-	ret = dom_map_locked(v, d, &m);
+	ret = dom_map_locked(v, d, &m, hva);
 	if (ret == -EEXIST)	/* 5.13.6.5: existing mapping in range: S_INVAL */
 		return VIRTIO_IOMMU_S_INVAL;
 	return viommu_host_status(ret);

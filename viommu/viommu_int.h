@@ -10,6 +10,7 @@
 #include <pthread.h>
 
 #include "vmm/virtio/vdev.h"
+#include "viommu/hobj.h"
 #include "viommu/iova_tree.h"
 #include "viommu/nested.h"
 #include "viommu/viommu.h"
@@ -32,20 +33,16 @@ struct vdomain {
 	bool bypass;			/* created with ATTACH_F_BYPASS: no mappings */
 	unsigned nr_eps;		/* endpoints attached, >= 1 */
 	struct iova_tree *tree;		/* the guest's mappings (empty when bypass) */
-	/* Shadow: one IOAS per domain, present iff nr_host > 0 and !bypass.
-	 * Invariant: the IOAS maps exactly the tree's mappings. */
 	unsigned nr_host;		/* host endpoints attached */
-	const struct hiopt *hw;		/* backend of ioas */
-	uint32_t ioas;
-	bool has_ioas;
+	/* The domain's host page table, a user of it (hobj.h): its IOAS, which
+	 * maps exactly the tree's mappings (shadow), or the nested HWPT on a
+	 * nest parent on the stage-2 IOAS (nested). Present iff nr_host > 0 and
+	 * !bypass; its backend is the one of every host endpoint attached. */
+	struct hobj *hpt;
 	/* Nested (ATTACH_TABLE): the guest table holds the mappings, the tree
-	 * stays empty and MAP/UNMAP get S_INVAL. Host side: nest parent on the
-	 * shared stage-2 IOAS + nested HWPT, present iff has_hwpt, which holds
-	 * iff nr_host > 0; hw is their backend. */
+	 * stays empty and MAP/UNMAP get S_INVAL. */
 	bool nested;
 	struct vnest_table table;
-	uint32_t s1_parent, s1_hwpt;
-	bool has_hwpt;
 };
 
 struct vendpoint {
@@ -54,13 +51,11 @@ struct vendpoint {
 	/* Host endpoints only (hw != NULL). */
 	const struct hiopt *hw;
 	struct hiopt_dev *dev;
-	bool host_attached;		/* attached to host_pt on the host */
-	uint32_t host_pt;
-	/* Host objects of a freed domain that the host would not detach this
-	 * device from: an emptied IOAS, or a nested HWPT (orphan_pt) and its
-	 * nest parent; destroyed once the device leaves them. */
-	bool has_orphan, orphan_nested;
-	uint32_t orphan_pt, orphan_parent;
+	/* What the device is attached to on the host, a user of it; NULL:
+	 * blocked. Usually dom's hpt or the stage-2 IOAS; after a detach the
+	 * host refused, the object of a domain that is gone, which lives on
+	 * through this reference until the device leaves it. */
+	struct hobj *host_pt;
 	bool nest_ok;			/* backend nests a 48-bit x86 stage 1 */
 };
 
@@ -115,10 +110,9 @@ struct viommu {
 	 * address, and where that page sits in GPA space means nothing to it. */
 	struct viommu_range own_resv[VIOMMU_MAX_RESV];
 	size_t nr_own_resv;
-	/* Identity IOAS for host endpoints in bypass mode (lazy). */
-	const struct hiopt *bypass_hw;
-	uint32_t bypass_ioas;
-	bool has_bypass_ioas;
+	/* Identity IOAS of all guest RAM (lazy, a user of it): host endpoints
+	 * in bypass mode, and stage 2 of every nest parent. */
+	struct hobj *s2_ioas;
 	struct viommu_stats stats;	/* under lock; not the three below */
 	struct viommu_nested_stats nstats;	/* under lock; not walks, walk_faults */
 	/* Bumped from device threads without lock (stat_inc); read atomically
@@ -187,7 +181,8 @@ struct vdomain *dom_create_locked(struct viommu *v, const struct vendpoint *ep, 
 void dom_destroy_locked(struct viommu *v, struct vdomain *d);
 int dom_attach_locked(struct viommu *v, struct vendpoint *ep, uint32_t dom_id, bool bypass);
 int dom_detach_locked(struct viommu *v, struct vendpoint *ep);
-int dom_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m);
+/* hva: the host address of m's target that ownership_check validated. */
+int dom_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m, void *hva);
 /* -ERANGE when the range would split a mapping (nothing removed). */
 int dom_unmap_locked(struct viommu *v, struct vdomain *d, uint64_t start, uint64_t last);
 void dom_reset_locked(struct viommu *v);
@@ -198,12 +193,13 @@ void dom_bypass_changed_locked(struct viommu *v);
 /* shadow.c (caller holds v->lock). Return 0 or -errno from the backend. */
 int shadow_switch_locked(struct viommu *v, struct vendpoint *ep, struct vdomain *target);
 int shadow_block_locked(struct viommu *v, struct vendpoint *ep);
-/* The host endpoint still attached to pt (a detach the host refused), or NULL. */
-struct vendpoint *shadow_pt_holder_locked(struct viommu *v, const struct hiopt *hw, uint32_t pt);
+/* Drop d's host page table once no host endpoint of d needs it. */
 void shadow_domain_put_locked(struct viommu *v, struct vdomain *d);
-int shadow_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m);
+int shadow_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m, void *hva);
 int shadow_unmap_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m);
-void shadow_bypass_release_locked(struct viommu *v);
+/* Teardown, after every endpoint was blocked and every domain freed: drop
+ * the stage-2 IOAS and forget what devices the host would not detach hold. */
+void shadow_teardown_locked(struct viommu *v);
 /* Does m exist on the host? Only with READ or WRITE: no access, no host map. */
 bool shadow_is_host_mapped(const struct iova_map *m);
 /* Count a backend failure and fold it into -ENOMEM or -EIO (0 stays 0). */
@@ -213,8 +209,8 @@ int shadow_host_resv(const struct hiopt *hw, struct hiopt_dev *dev, uint64_t in_
 
 /* Shadow helpers nested.c reuses: the identity IOAS of all guest RAM (it is
  * stage 2 of every nested HWPT) and pointing a device at a page table. */
-int shadow_s2_ioas_get_locked(struct viommu *v, const struct hiopt *hw, uint32_t *ioas);
-int shadow_dev_attach_locked(struct viommu *v, struct vendpoint *ep, uint32_t pt);
+int shadow_s2_ioas_get_locked(struct viommu *v, const struct hiopt *hw, struct hobj **ioas);
+int shadow_dev_attach_locked(struct viommu *v, struct vendpoint *ep, struct hobj *pt);
 
 /* nested.c (caller holds v->lock) */
 uint8_t nested_attach_table_locked(struct viommu *v,
@@ -227,12 +223,23 @@ int nested_translate_locked(struct viommu *v, struct vdomain *d, uint64_t iova, 
 /* Give d its host nest parent + nested HWPT for ep's backend. */
 int nested_host_get_locked(struct viommu *v, struct vdomain *d, struct vendpoint *ep,
 			   bool *fresh);
-/* Drop d's host HWPTs once no host endpoint uses them (nested, then parent). */
-void nested_host_put_locked(struct viommu *v, struct vdomain *d);
 /* Can hw nest an x86 48-bit stage 1 for dev? (hw_info) */
 bool nested_host_capable(const struct hiopt *hw, struct hiopt_dev *dev);
 
-/* request.c */
+/* Reserved bytes of a request must be zero. */
+static inline bool is_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+/* request.c: checks every request handler shares. */
+/* dom within the DOMAIN_RANGE offered (outside it: S_RANGE, 5.13.6). */
+bool viommu_domain_ok(const struct viommu *v, uint32_t dom);
+/* [start, last] touches the MSI window or a RESV_MEM region. */
+bool viommu_iova_reserved(const struct viommu *v, uint64_t start, uint64_t last);
 int viommu_resv_add_locked(struct viommu *v, const struct viommu_range *r, size_t n);
 /* errno -> virtio status: 0 S_OK, -ENOMEM S_NOMEM, anything else S_IOERR. */
 uint8_t viommu_host_status(int err);

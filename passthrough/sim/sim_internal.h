@@ -90,6 +90,7 @@ struct sim_iommu {
 	struct sim_obj **objs;		/* index = ID; slot 0 never used */
 	uint32_t nobjs;			/* slots allocated */
 	unsigned fail_countdown;	/* 0 = disarmed */
+	unsigned fail_more;		/* ops that fail after the one counted down to */
 	int fail_err;
 	uint64_t op_count;
 	struct hiopt_fault faults[SIM_FAULT_QUEUE];

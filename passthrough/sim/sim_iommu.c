@@ -201,17 +201,27 @@ int sim_iommu_obj_destroy(struct sim_iommu *sim, uint32_t id)
 int sim_fail_check_locked(struct sim_iommu *sim)
 {
 	sim->op_count++;
-	if (sim->fail_countdown && --sim->fail_countdown == 0)
-		return -sim->fail_err;
-	return 0;
+	if (!sim->fail_countdown || --sim->fail_countdown)
+		return 0;
+	if (sim->fail_more) {		/* a run: the next op fails too */
+		sim->fail_more--;
+		sim->fail_countdown = 1;
+	}
+	return -sim->fail_err;
+}
+
+void sim_iommu_fail_run(struct sim_iommu *sim, unsigned n, unsigned count, int err)
+{
+	pthread_mutex_lock(&sim->lock);
+	sim->fail_countdown = n;
+	sim->fail_more = n && count ? count - 1 : 0;
+	sim->fail_err = err > 0 ? err : -err;
+	pthread_mutex_unlock(&sim->lock);
 }
 
 void sim_iommu_fail_nth(struct sim_iommu *sim, unsigned n, int err)
 {
-	pthread_mutex_lock(&sim->lock);
-	sim->fail_countdown = n;
-	sim->fail_err = err > 0 ? err : -err;
-	pthread_mutex_unlock(&sim->lock);
+	sim_iommu_fail_run(sim, n, 1, err);
 }
 
 bool sim_iommu_fail_pending(struct sim_iommu *sim)

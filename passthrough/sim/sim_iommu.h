@@ -104,6 +104,9 @@ int sim_iommu_obj_destroy(struct sim_iommu *sim, uint32_t id);
  * changes nothing. n = 0 disarms. op_count counts mutating ops ever made.
  */
 void sim_iommu_fail_nth(struct sim_iommu *sim, unsigned n, int err);
+/* A run of failures: ops n .. n + count - 1 from now fail with -err (a
+ * retry that fails as well, a host that will not let a device go). */
+void sim_iommu_fail_run(struct sim_iommu *sim, unsigned n, unsigned count, int err);
 bool sim_iommu_fail_pending(struct sim_iommu *sim);
 uint64_t sim_iommu_op_count(struct sim_iommu *sim);
 

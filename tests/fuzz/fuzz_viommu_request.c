@@ -16,7 +16,7 @@
 
 #include "passthrough/sim/sim_iommu.h"
 #include "viommu/viommu.h"
-#include "viommu/viommu_int.h"
+#include "viommu/viommu_debug.h"
 #include "vmm/layout.h"
 #include "vmm/memmap.h"
 #include "vmm/vm.h"
@@ -67,7 +67,7 @@ static int sink(void *opaque, const struct virtio_iommu_fault *f)
 
 struct cmp {
 	struct fx *x;
-	const struct iova_tree *t;
+	uint32_t dom;
 	size_t n;
 };
 
@@ -75,11 +75,12 @@ struct cmp {
 static int cmp_one(const struct sim_mapping *m, void *opaque)
 {
 	struct cmp *c = opaque;
-	const struct iova_map *g = iova_tree_find(c->t, m->iova);
+	struct iova_map gm, *g = &gm;
 	struct memmap_region reg;
 	unsigned prot;
 
-	CHECK(g && g->start == m->iova && g->last - g->start + 1 == m->len);
+	CHECK(!viommu_debug_find_map(c->x->v, c->dom, m->iova, &gm));
+	CHECK(g->start == m->iova && g->last - g->start + 1 == m->len);
 	CHECK(!memmap_query(c->x->mem, g->gpa, m->len, &reg) && reg.hva);
 	CHECK(m->hva == (uint8_t *)reg.hva + (g->gpa - reg.start));
 	prot = (g->flags & VIRTIO_IOMMU_MAP_F_READ ? HIOPT_PROT_READ : 0) |
@@ -108,52 +109,53 @@ static int count_accessible(const struct iova_map *m, void *opaque)
 	return 0;
 }
 
-static void check_domain(struct fx *x, const struct vdomain *d)
-{
-	struct viommu *v = x->v;
-	unsigned eps = 0, host = 0;
+#define MAX_OBJS	64
 
-	for (size_t i = 0; i < v->nr_eps; i++) {
-		eps += v->eps[i].dom == d;
-		host += v->eps[i].dom == d && v->eps[i].hw;
+static void check_domain(struct fx *x, const struct viommu_debug_dom *d,
+			 const struct viommu_debug_ep *e, size_t ne)
+{
+	unsigned eps = 0, host = 0;
+	bool paging = !d->bypass && !d->nested;
+
+	for (size_t i = 0; i < ne; i++) {
+		eps += e[i].attached && e[i].dom == d->id;
+		host += e[i].attached && e[i].dom == d->id && e[i].dev;
 	}
 	CHECK(d->nr_eps >= 1 && d->nr_eps == eps && d->nr_host == host);
-	CHECK(d->has_hwpt == (d->nested && d->nr_host > 0));
-	CHECK(!d->has_ioas || (!d->bypass && !d->nested && d->nr_host > 0));
-	if (!d->bypass && !d->nested && d->nr_host > 0)
-		CHECK(d->has_ioas);
-	iova_tree_foreach(d->tree, owned_one, x);
-	if (d->has_ioas) {
-		struct cmp c = { .x = x, .t = d->tree };
+	/* A host page table iff a host endpoint needs one; a nested HWPT
+	 * always on its nest parent. */
+	CHECK((d->host_pt != 0) == (!d->bypass && d->nr_host > 0));
+	CHECK((d->host_parent != 0) == (d->nested && d->host_pt != 0));
+	viommu_debug_foreach_map(x->v, d->id, owned_one, x);
+	if (paging && d->host_pt) {
+		struct cmp c = { .x = x, .dom = d->id };
 		size_t accessible = 0;
 
 		/* The host holds the mappings with READ or WRITE, no others. */
-		iova_tree_foreach(d->tree, count_accessible, &accessible);
-		CHECK(sim_iommu_foreach_mapping(x->sim, d->ioas, cmp_one, &c) == 0);
+		viommu_debug_foreach_map(x->v, d->id, count_accessible, &accessible);
+		CHECK(sim_iommu_foreach_mapping(x->sim, d->host_pt, cmp_one, &c) == 0);
 		CHECK(c.n == accessible);
 	}
 }
 
 static void check_views(struct fx *x)
 {
-	struct viommu *v = x->v;
-	const struct vdomain *d;
+	struct viommu_debug_dom d[MAX_OBJS];
+	struct viommu_debug_ep e[MAX_OBJS];
+	size_t nd = viommu_debug_domains(x->v, d, MAX_OBJS);
+	size_t ne = viommu_debug_endpoints(x->v, e, MAX_OBJS);
+	struct viommu_debug_dom ed;
 
-	pthread_mutex_lock(&v->lock);
-	for (d = v->domains; d; d = d->next)
-		check_domain(x, d);
-	for (size_t i = 0; i < v->nr_eps; i++) {
-		const struct vendpoint *ep = &v->eps[i];
-
-		if (!ep->hw)
+	CHECK(nd <= MAX_OBJS && ne <= MAX_OBJS);
+	for (size_t i = 0; i < nd; i++)
+		check_domain(x, &d[i], e, ne);
+	for (size_t i = 0; i < ne; i++) {
+		if (!e[i].dev)
 			continue;
-		CHECK(sim_iommu_dev_pt(x->sim, ep->dev) == (ep->host_attached ? ep->host_pt : 0));
-		if (ep->dom && !ep->dom->bypass && !ep->dom->nested)
-			CHECK(ep->host_attached && ep->host_pt == ep->dom->ioas);
-		if (ep->dom && ep->dom->nested)
-			CHECK(ep->host_attached && ep->host_pt == ep->dom->s1_hwpt);
+		CHECK(sim_iommu_dev_pt(x->sim, e[i].dev) == e[i].host_pt);
+		if (e[i].attached && !viommu_debug_domain(x->v, e[i].dom, &ed) && !ed.bypass)
+			CHECK(e[i].host_pt && e[i].host_pt == ed.host_pt);
 	}
-	pthread_mutex_unlock(&v->lock);
 }
 
 /* ---- steps ---- */
@@ -265,13 +267,16 @@ static void step_translate(struct fx *x, struct input *in)
 	if (viommu_translate(x->v, ep, iova, len, access, &gpa, &contig))
 		return;
 	CHECK(contig >= 1 && contig <= len);
-	pthread_mutex_lock(&x->v->lock);
 	{
-		struct vendpoint *e = ep_find_locked(x->v, ep);
+		struct viommu_debug_ep e[MAX_OBJS];
+		struct viommu_debug_dom d;
+		size_t i, ne = viommu_debug_endpoints(x->v, e, MAX_OBJS);
 
-		bypass = !e || (!e->dom && x->v->bypass) || (e->dom && e->dom->bypass);
+		for (i = 0; i < ne && e[i].id != ep; i++)
+			;
+		bypass = i == ne || (!e[i].attached && viommu_debug_bypass(x->v)) ||
+			 (e[i].attached && !viommu_debug_domain(x->v, e[i].dom, &d) && d.bypass);
 	}
-	pthread_mutex_unlock(&x->v->lock);
 	if (bypass)
 		return;
 	/* A translated range is guest RAM (or an assigned BAR), never MSI. */

@@ -84,18 +84,12 @@ static inline void lab_fill(uint8_t *p, size_t n, uint32_t seed)
 }
 
 /* The domain's IOAS id, or 0 when it has none (no domain, bypass, no host
- * endpoint). Reads viommu internals, under its lock. */
+ * endpoint). */
 static inline uint32_t lab_domain_ioas(struct viommu *v, uint32_t dom)
 {
-	const struct vdomain *d;
-	uint32_t ioas = 0;
+	struct viommu_debug_dom d;
 
-	pthread_mutex_lock(&v->lock);
-	for (d = v->domains; d; d = d->next)
-		if (d->id == dom && d->has_ioas)
-			ioas = d->ioas;
-	pthread_mutex_unlock(&v->lock);
-	return ioas;
+	return viommu_debug_domain(v, dom, &d) ? 0 : d.host_pt;
 }
 
 #endif

@@ -154,17 +154,12 @@ static int tree_vs_model(const struct iova_map *im, void *opaque)
 /* The viommu's tree is the model, and the mock domain maps exactly it. */
 static void check_all(struct lab *l, const struct model *m)
 {
-	const struct vdomain *d;
+	struct viommu_debug_dom d;
 	uint32_t hwpt;
-	size_t count = 0;
 
-	pthread_mutex_lock(&l->v->lock);
-	d = dom_find_locked(l->v, 1);
-	assert_non_null(d);
-	assert_int_equal(iova_tree_foreach(d->tree, tree_vs_model, (void *)m), 0);
-	count = iova_tree_count(d->tree);
-	pthread_mutex_unlock(&l->v->lock);
-	assert_int_equal(count, m->nr_maps);
+	assert_int_equal(viommu_debug_domain(l->v, 1, &d), 0);
+	assert_int_equal(viommu_debug_foreach_map(l->v, 1, tree_vs_model, (void *)m), 0);
+	assert_int_equal(d.nr_mappings, m->nr_maps);
 	assert_int_equal(iommufd_dev_hwpt(l->dev, &hwpt), 0);
 	for (unsigned p = 0; p < WIN_PAGES; p++) {
 		uint64_t iova = WIN + p * PG;

@@ -65,7 +65,7 @@ static int teardown(void **state)
 
 #define CHECK(gpa, len, flags, mmio, want) do {					\
 		struct ownership_policy p_ = pol(mmio);				\
-		int r_ = ownership_check(*state, (gpa), (len), (flags), &p_);	\
+		int r_ = ownership_check(*state, (gpa), (len), (flags), &p_, NULL);	\
 		if (r_ != (want))						\
 			fail_msg("check(%#llx, %#llx) = %s, want %s",		\
 				 (unsigned long long)(gpa), (unsigned long long)(len), \
@@ -148,8 +148,8 @@ static void test_granule_one_byte(void **state)
 {
 	struct ownership_policy p = { .granule = 1 };
 
-	assert_int_equal(ownership_check(*state, LAYOUT_HIGH_RAM_BASE + 3, 5, RW, &p), 0);
-	assert_int_equal(ownership_check(*state, LAYOUT_HIGH_RAM_BASE - 1, 2, RW, &p),
+	assert_int_equal(ownership_check(*state, LAYOUT_HIGH_RAM_BASE + 3, 5, RW, &p, NULL), 0);
+	assert_int_equal(ownership_check(*state, LAYOUT_HIGH_RAM_BASE - 1, 2, RW, &p, NULL),
 			 OWN_E_ROM);
 }
 
@@ -163,6 +163,31 @@ static void test_mmio_flag(void **state)
 	CHECK(BAR_ASSIGNED + 0x100000 - PAGE, 2 * PAGE, MMIO, true, OWN_E_MMIO_TARGET);
 	CHECK(BAR_ASSIGNED, PAGE, MMIO, true, 0);
 	CHECK(BAR_ASSIGNED, 0x100000, MMIO, true, 0);
+}
+
+/* The host address ownership_check validated: the one of gpa when the range
+ * lies in one region with host memory, NULL when it spans two (adjacent RAM
+ * regions need not be adjacent on the host), untouched on a rejection. */
+static void test_host_address(void **state)
+{
+	static uint8_t a[0x2000], b[0x2000];
+	struct memmap *m = memmap_create();
+	struct ownership_policy p = { .granule = PAGE };
+	void *hva = (void *)1;
+
+	assert_non_null(m);
+	assert_int_equal(memmap_add(m, 0x100000, 0x2000, MEMMAP_RAM, 0, a, "a"), 0);
+	assert_int_equal(memmap_add(m, 0x102000, 0x2000, MEMMAP_RAM, 0, b, "b"), 0);
+	assert_int_equal(ownership_check(m, 0x101000, PAGE, RW, &p, &hva), 0);
+	assert_ptr_equal(hva, a + 0x1000);
+	assert_int_equal(ownership_check(m, 0x102000, 2 * PAGE, RW, &p, &hva), 0);
+	assert_ptr_equal(hva, b);
+	assert_int_equal(ownership_check(m, 0x101000, 2 * PAGE, RW, &p, &hva), 0);
+	assert_null(hva);
+	hva = (void *)1;
+	assert_int_equal(ownership_check(m, 0x104000, PAGE, RW, &p, &hva), OWN_E_UNMAPPED);
+	assert_ptr_equal(hva, (void *)1);
+	memmap_destroy(m);
 }
 
 static void test_resv_mem(void **state)
@@ -182,9 +207,9 @@ static void test_adjacent_ram_regions(void **state)
 	assert_int_equal(memmap_add(m, 0x100000, 0x100000, MEMMAP_RAM, 0, NULL, "a"), 0);
 	assert_int_equal(memmap_add(m, 0x200000, 0x100000, MEMMAP_RAM, 0, NULL, "b"), 0);
 	assert_int_equal(memmap_add(m, 0x300000, 0x100000, MEMMAP_RESERVED, 0, NULL, "c"), 0);
-	assert_int_equal(ownership_check(m, 0x1ff000, 2 * PAGE, RW, &p), 0);
-	assert_int_equal(ownership_check(m, 0x100000, 0x200000, RW, &p), 0);
-	assert_int_equal(ownership_check(m, 0x100000, 0x201000, RW, &p), OWN_E_STRADDLE);
+	assert_int_equal(ownership_check(m, 0x1ff000, 2 * PAGE, RW, &p, NULL), 0);
+	assert_int_equal(ownership_check(m, 0x100000, 0x200000, RW, &p, NULL), 0);
+	assert_int_equal(ownership_check(m, 0x100000, 0x201000, RW, &p, NULL), OWN_E_STRADDLE);
 	memmap_destroy(m);
 }
 
@@ -217,7 +242,7 @@ int main(void)
 		T(test_reject_straddle), T(test_reject_bar_ecam_mmio), T(test_reject_msi_window),
 		T(test_reject_beyond_ram), T(test_reject_wrap_len_align), T(test_granule_one_byte),
 		T(test_mmio_flag), T(test_resv_mem), T(test_adjacent_ram_regions),
-		T(test_reason_names),
+		T(test_host_address), T(test_reason_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -114,11 +114,13 @@ static void test_defaults(void **state)
 {
 	struct viommu_limits l = { .max_domains = 7 };
 	struct fixture *f = fixture_new(NULL, false);
+	struct viommu_limits in_force;
 
-	assert_int_equal(f->v->cfg.limits.max_mappings, VIOMMU_DEFAULT_MAX_MAPPINGS);
-	assert_int_equal(f->v->cfg.limits.max_domain_mappings, VIOMMU_DEFAULT_MAX_DOMAIN_MAPPINGS);
-	assert_int_equal(f->v->cfg.limits.max_domains, VIOMMU_DEFAULT_MAX_DOMAINS);
-	assert_int_equal(f->v->cfg.limits.max_pending_faults, VIOMMU_DEFAULT_MAX_PENDING_FAULTS);
+	viommu_debug_limits(f->v, &in_force);
+	assert_int_equal(in_force.max_mappings, VIOMMU_DEFAULT_MAX_MAPPINGS);
+	assert_int_equal(in_force.max_domain_mappings, VIOMMU_DEFAULT_MAX_DOMAIN_MAPPINGS);
+	assert_int_equal(in_force.max_domains, VIOMMU_DEFAULT_MAX_DOMAINS);
+	assert_int_equal(in_force.max_pending_faults, VIOMMU_DEFAULT_MAX_PENDING_FAULTS);
 	viommu_limits_fill(&l);
 	assert_int_equal(l.max_domains, 7);
 	assert_int_equal(l.max_pending_faults, VIOMMU_DEFAULT_MAX_PENDING_FAULTS);
@@ -250,16 +252,18 @@ static void snap_equal(const struct host_snap *a, const struct host_snap *b)
 static void host_state(struct fixture *f, struct sim_counts *c, struct host_snap *s,
 		       uint64_t *ops)
 {
-	const struct vdomain *d;
+	struct viommu_debug_dom d[T_MAX_OBJS];
+	size_t i, nd;
 
 	memset(s, 0, sizeof(*s));
 	sim_iommu_counts(f->sim, c);
 	*ops = sim_iommu_op_count(f->sim);
-	pthread_mutex_lock(&f->v->lock);
-	for (d = f->v->domains; d; d = d->next)
-		if (d->has_ioas)
-			assert_int_equal(sim_iommu_foreach_mapping(f->sim, d->ioas, snap_one, s), 0);
-	pthread_mutex_unlock(&f->v->lock);
+	nd = viommu_debug_domains(f->v, d, T_MAX_OBJS);
+	assert_true(nd <= T_MAX_OBJS);
+	for (i = 0; i < nd; i++)
+		if (d[i].host_pt && !d[i].bypass && !d[i].nested)
+			assert_int_equal(sim_iommu_foreach_mapping(f->sim, d[i].host_pt, snap_one,
+								   s), 0);
 }
 
 #define HOST_UNCHANGED(f, expr, st) do {					\
@@ -324,9 +328,9 @@ static void test_pending_faults_limit(void **state)
 	viommu_stats(f->v, &st);
 	assert_int_equal(st.faults_dropped, 7);
 	assert_int_equal(st.faults, 0);
-	assert_int_equal(f->v->nr_faults, 3);
+	assert_int_equal(viommu_debug_pending_faults(f->v), 3);
 	viommu_device_reset(f->v);	/* a reset forgets them */
-	assert_int_equal(f->v->nr_faults, 0);
+	assert_int_equal(viommu_debug_pending_faults(f->v), 0);
 	fixture_free(f);
 }
 

@@ -18,6 +18,7 @@
 #include "vmm/pci.h"
 #include "vmm/virtio/virtio_pci.h"
 #include "unit/viommu_helpers.h"
+#include "viommu/viommu_int.h"	/* the transport's BAR: v->vp */
 
 #define EP1	0x08
 #define EP_NONE	0x30

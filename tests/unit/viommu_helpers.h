@@ -15,7 +15,8 @@
 #include "vmm/layout.h"
 #include "vmm/memmap.h"
 #include "viommu/viommu.h"
-#include "viommu/viommu_int.h"
+#include "viommu/viommu_debug.h"
+#include "viommu/virtio_iommu.h"
 
 #define T_PAGE		0x1000ULL
 #define T_BAR		LAYOUT_MMIO32_BASE			/* emulated BAR */
@@ -122,27 +123,44 @@ static inline int t_mix_map(const struct iova_map *m, void *opaque)
 	return 0;
 }
 
+#define T_MAX_OBJS	64	/* domains or endpoints a check looks at */
+
+static inline void t_mix_domains(struct viommu *v, uint64_t *h)
+{
+	size_t i, nd = viommu_debug_domains(v, NULL, 0);
+	struct viommu_debug_dom *d = calloc(nd + 1, sizeof(*d));
+
+	assert_non_null(d);
+	assert_int_equal(viommu_debug_domains(v, d, nd), nd);
+	for (i = 0; i < nd; i++) {
+		t_mix(h, d[i].id);
+		t_mix(h, d[i].bypass);
+		t_mix(h, d[i].nr_eps);
+		t_mix(h, d[i].nested);
+		t_mix(h, d[i].table_root);
+		t_mix(h, d[i].host_pt ? d[i].host_pt : ~0ULL);
+		viommu_debug_foreach_map(v, d[i].id, t_mix_map, h);
+	}
+	free(d);
+}
+
+/* Also the host objects each domain and endpoint uses: a rejection that
+ * leaked or swapped one changed the state too. */
 static inline uint64_t t_digest(struct viommu *v)
 {
+	struct viommu_debug_ep e[T_MAX_OBJS];
 	uint64_t h = 0xcbf29ce484222325ULL;
-	const struct vdomain *d;
-	size_t i;
+	size_t i, ne;
 
-	pthread_mutex_lock(&v->lock);
-	t_mix(&h, v->bypass);
-	for (i = 0; i < v->nr_eps; i++) {
-		t_mix(&h, v->eps[i].id);
-		t_mix(&h, v->eps[i].dom ? v->eps[i].dom->id : ~0ULL);
-		t_mix(&h, v->eps[i].host_attached ? v->eps[i].host_pt : ~0ULL);
+	t_mix(&h, viommu_debug_bypass(v));
+	ne = viommu_debug_endpoints(v, e, T_MAX_OBJS);
+	assert_true(ne <= T_MAX_OBJS);
+	for (i = 0; i < ne; i++) {
+		t_mix(&h, e[i].id);
+		t_mix(&h, e[i].attached ? e[i].dom : ~0ULL);
+		t_mix(&h, e[i].host_pt ? e[i].host_pt : ~0ULL);
 	}
-	for (d = v->domains; d; d = d->next) {
-		t_mix(&h, d->id);
-		t_mix(&h, d->bypass);
-		t_mix(&h, d->nr_eps);
-		t_mix(&h, d->has_ioas ? d->ioas : ~0ULL);
-		iova_tree_foreach(d->tree, t_mix_map, &h);
-	}
-	pthread_mutex_unlock(&v->lock);
+	t_mix_domains(v, &h);
 	return h;
 }
 
