@@ -42,7 +42,7 @@ static void fault_maker_run(void *arg)
 				continue;
 			mmio_write16(d->common + VIRTIO_CC_Q_SELECT, 0);
 		}
-		race_replenish(m->eventq);
+		race_replenish_unless_paused(m->eventq);
 		iova = FAULT_IOVA + (uint64_t)(i % 16) * 0x4000;
 		mmio_write32(d->common + VIRTIO_CC_Q_DESC, (uint32_t)iova);
 		mmio_write16(d->common + VIRTIO_CC_Q_ENABLE, 1);
@@ -71,9 +71,15 @@ static bool viommu_cycle(struct race_kicker *ek, unsigned i)
 	if (i & 1)
 		virtio_set_status(d, VIRTIO_STATUS_NEEDS_RESET);
 	virtio_set_status(d, 0);
+	bool ok;
+
 	if (!wait_status_zero(d))
 		return false;
-	return !(i % 8 ? race_kick_reinit_fast(ek) : race_kick_init(NULL, ek->rv, ek));
+	/* The reset raced the APs; laying the eventq out again must not. */
+	race_kickers_pause(ek);
+	ok = !(i % 8 ? race_kick_reinit_fast(ek) : race_kick_init(NULL, ek->rv, ek));
+	race_kickers_resume(ek);
+	return ok;
 }
 
 /* Quiet check that the setup really produces fault events: a clean eventq,

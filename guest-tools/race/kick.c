@@ -158,7 +158,15 @@ void race_replenish(struct race_kicker *k)
 	if (delta <= k->size)	/* else a reset rewound the ring under us */
 		atomic_add32(&k->done, delta);
 	k->last_used = u;
-	avail[1] = (uint16_t)(u + k->n_chains);
+	/* Several CPUs may kick one ring (the APs, and the BSP checking that
+	 * it moves): avail->idx only ever moves forward. A stale used index
+	 * must not pull it back, which a driver must never do and which the
+	 * device rightly answers with DEVICE_NEEDS_RESET. */
+	for (uint16_t want = (uint16_t)(u + k->n_chains), cur = avail[1];
+	     (int16_t)(want - cur) > 0;)
+		if (__atomic_compare_exchange_n((uint16_t *)&avail[1], &cur, want, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			break;
 }
 
 void race_kick(struct race_kicker *k)
@@ -175,10 +183,35 @@ void race_kicker_run(void *arg)
 	unsigned i;
 
 	while (!atomic_load32(&k->stop)) {
-		race_kick(k);
+		atomic_add32(&k->inside, 1);
+		if (!atomic_load32(&k->pause))
+			race_kick(k);
+		atomic_add32(&k->inside, (uint32_t)-1);
 		for (i = 0; i < KICK_PAUSE; i++)
 			cpu_relax();
 	}
+}
+
+void race_replenish_unless_paused(struct race_kicker *k)
+{
+	atomic_add32(&k->inside, 1);
+	if (!atomic_load32(&k->pause))
+		race_replenish(k);
+	atomic_add32(&k->inside, (uint32_t)-1);
+}
+
+void race_kickers_pause(struct race_kicker *k)
+{
+	/* Dekker with the loop above: pause is set before inside is read,
+	 * inside raised before pause is read (all seq_cst). */
+	atomic_store32(&k->pause, 1);
+	while (atomic_load32(&k->inside))
+		cpu_relax();
+}
+
+void race_kickers_resume(struct race_kicker *k)
+{
+	atomic_store32(&k->pause, 0);
 }
 
 bool race_used_moves(struct race_kicker *k, unsigned timeout_ms)

@@ -61,6 +61,10 @@ struct race_kicker {
 	volatile uint32_t stop;
 	volatile uint32_t kicks;
 	volatile uint32_t done;		/* used entries seen (roughly: resets rewind) */
+	/* The BSP pauses the APs while it lays the ring out again: a kick
+	 * computed from the old ring would push avail->idx past what the new
+	 * one holds (the device would rightly need a reset). */
+	volatile uint32_t pause, inside;
 	uint16_t last_used;
 };
 
@@ -90,6 +94,9 @@ int race_kick_reinit_fast(struct race_kicker *k);	/* after a reset; 0 or -EIO */
 void race_kicker_run(void *arg);		/* AP body: kicks until k->stop */
 void race_kick(struct race_kicker *k);		/* one kick: avail = used + n_chains */
 void race_replenish(struct race_kicker *k);	/* the same without the notify */
+void race_kickers_pause(struct race_kicker *k);	/* BSP: no AP inside race_kick */
+void race_replenish_unless_paused(struct race_kicker *k);	/* AP side of the pause */
+void race_kickers_resume(struct race_kicker *k);
 bool race_used_moves(struct race_kicker *k, unsigned timeout_ms);
 /* DMA setup for a translated device: viommu reinit, attach, identity map of
  * the race pages. 0 or -1 (reported). */

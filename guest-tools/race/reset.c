@@ -63,8 +63,11 @@ static void reset_kick_one(struct race_ctx *c, struct race_vdev *rv)
 		virtio_set_status(rv->dev, 0);
 		if (!wait_status_zero(rv->dev))
 			timeouts++;
+		/* The reset raced the kicks above; the re-init must not. */
+		race_kickers_pause(&k);
 		if (i % 8 ? race_kick_reinit_fast(&k) : race_kick_init(c, rv, &k))
 			init_fail++;
+		race_kickers_resume(&k);
 	}
 	checkf(stop_kickers(&k), "reset_kick.%s.kickers_stopped", rv->name);
 	printf("reset_kick.%s: %u resets, %u kicks, ~%u chains used, %u reset timeouts, "
@@ -122,8 +125,11 @@ static void game_result(struct game *g, const char *what, bool feat_ok)
 		       "(want 0x%x_%08x)\n", g->rv->name, what, st, g->s0, driver_features(d, 1),
 		       driver_features(d, 0), (uint32_t)(d->features >> 32), (uint32_t)d->features);
 	checkf(ok, "status_games.%s.%s", g->rv->name, what);
-	if (!ok || !features_unchanged(g->rv->dev))
+	if (!ok || !features_unchanged(g->rv->dev)) {
+		race_kickers_pause(g->k);
 		race_kick_init(g->c, g->rv, g->k);
+		race_kickers_resume(g->k);
+	}
 }
 
 static void game_write(struct game *g, const char *what, uint8_t val)
