@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The kicker ring and per-device helpers of the race guest. The ring is laid
- * out once per (re)initialisation with valid chains for the device type; the
- * kicking CPU then only writes avail->idx = used->idx + n_chains and the
- * notify register, so the device always has well-formed work to pop while
- * another CPU resets it. Liveness: a fresh init and one checked request.
+ * The kicker ring of the race guest and DMA setup for translated devices. The
+ * ring is laid out once per (re)initialisation with valid chains for the
+ * device type; the kicking CPU then only writes avail->idx = used->idx +
+ * n_chains and the notify register, so the device always has well-formed
+ * work to pop while another CPU resets it.
  */
 #include "race.h"
 
-#include "check.h"
 #include "console.h"
 #include "errno.h"
 #include "io.h"
@@ -18,9 +17,7 @@
 #define RING_USED		2048
 #define KICK_MAX_QSIZE		64
 #define KICK_BUF_BYTES		(RACE_KICK_BUF_PAGES * 4096)
-#define LIVE_TIMEOUT_MS		3000
 #define KICK_PAUSE		32
-#define BLK_T_IN		0
 
 struct seg {
 	uint16_t off, len;
@@ -93,7 +90,7 @@ static uint16_t queue_max(struct virtio_dev *d, uint16_t q)
 	return mmio_read16(d->common + VIRTIO_CC_Q_SIZE);
 }
 
-int race_kick_init(struct race_ctx *c, struct race_vdev *rv, struct race_kicker *k)
+int race_kick_init(struct race_vdev *rv, struct race_kicker *k)
 {
 	struct virtio_dev *d = rv->dev;
 	enum race_kind kind;

@@ -83,9 +83,9 @@ static inline struct race_vdev *race_find(struct race_ctx *c, enum race_kind kin
 #define RACE_PAGE_LIVE_BUF	6
 #define RACE_PAGES		7
 uint8_t *race_page(unsigned i);			/* i < RACE_PAGES */
-/* Reset (already done or not), negotiate, prefill and enable queue 0 and
- * DRIVER_OK; fills k. 0 or -errno. */
-int race_kick_init(struct race_ctx *c, struct race_vdev *rv, struct race_kicker *k);
+/* Reset (already done or not), negotiate, prefill and enable queue 0 (the
+ * eventq if k->eventq) and DRIVER_OK; fills k. 0 or -errno. */
+int race_kick_init(struct race_vdev *rv, struct race_kicker *k);
 int race_kick_reinit_fast(struct race_kicker *k);	/* after a reset; 0 or -EIO */
 void race_kicker_run(void *arg);		/* AP body: kicks until k->stop */
 void race_kick(struct race_kicker *k);		/* one kick: avail = used + n_chains */
