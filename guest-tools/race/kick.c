@@ -139,7 +139,10 @@ int race_kick_reinit_fast(struct race_kicker *k)
 	virtio_program_vq(d, k->q, k->size, (uintptr_t)ring, (uintptr_t)ring + RING_AVAIL,
 			  (uintptr_t)ring + RING_USED);
 	virtio_set_status(d, st | VIRTIO_STATUS_DRIVER_OK);
-	return virtio_get_status(d) == (st | VIRTIO_STATUS_DRIVER_OK) ? 0 : -EIO;
+	/* The device may flag NEEDS_RESET: a kicker's stale avail->idx can land
+	 * after the rewind above, and refusing that ring is its right. */
+	return (virtio_get_status(d) & ~VIRTIO_STATUS_NEEDS_RESET) ==
+	       (st | VIRTIO_STATUS_DRIVER_OK) ? 0 : -EIO;
 }
 
 static uint16_t used_idx(void)
@@ -147,15 +150,21 @@ static uint16_t used_idx(void)
 	return ((volatile uint16_t *)(pages[RACE_PAGE_KICK_RING] + RING_USED))[1];
 }
 
+/* Under k->lock: with several kickers, a late writer would otherwise move
+ * avail->idx backwards, which a device rightly treats as a broken ring. */
 void race_replenish(struct race_kicker *k)
 {
 	volatile uint16_t *avail = (void *)(pages[RACE_PAGE_KICK_RING] + RING_AVAIL);
-	uint16_t u = used_idx(), delta = (uint16_t)(u - k->last_used);
+	uint16_t u, delta;
 
+	spin_lock(&k->lock);
+	u = used_idx();
+	delta = (uint16_t)(u - k->last_used);
 	if (delta <= k->size)	/* else a reset rewound the ring under us */
 		atomic_add32(&k->done, delta);
 	k->last_used = u;
 	avail[1] = (uint16_t)(u + k->n_chains);
+	spin_unlock(&k->lock);
 }
 
 void race_kick(struct race_kicker *k)

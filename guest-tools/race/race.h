@@ -61,6 +61,7 @@ struct race_kicker {
 	volatile uint32_t stop;
 	volatile uint32_t kicks;
 	volatile uint32_t done;		/* used entries seen (roughly: resets rewind) */
+	struct spinlock lock;		/* serialises avail->idx updates and last_used */
 	uint16_t last_used;
 };
 
