@@ -77,7 +77,7 @@ static bool viommu_cycle(struct race_kicker *ek, unsigned i)
 		return false;
 	/* The reset raced the APs; laying the eventq out again must not. */
 	race_kickers_pause(ek);
-	ok = !(i % 8 ? race_kick_reinit_fast(ek) : race_kick_init(NULL, ek->rv, ek));
+	ok = !(i % 8 ? race_kick_reinit_fast(ek) : race_kick_init(ek->rv, ek));
 	race_kickers_resume(ek);
 	return ok;
 }
@@ -90,7 +90,7 @@ static bool one_fault(struct fault_maker *m)
 	struct timeout t;
 	uint32_t before;
 
-	if (race_kick_init(NULL, m->eventq->rv, m->eventq) || virtio_negotiate(d, m->rv->want))
+	if (race_kick_init(m->eventq->rv, m->eventq) || virtio_negotiate(d, m->rv->want))
 		return false;
 	race_replenish(m->eventq);
 	before = atomic_load32(&m->eventq->done);
@@ -139,7 +139,7 @@ void race_viommu_reset_faults(struct race_ctx *c)
 		check_skip("viommu_reset_faults", "needs a virtio-iommu and a virtio device behind it");
 		return;
 	}
-	if (!check("viommu_reset_faults.setup", block_unattached(c) && !race_kick_init(c, iommu, &ek)))
+	if (!check("viommu_reset_faults.setup", block_unattached(c) && !race_kick_init(iommu, &ek)))
 		return;
 	for (i = 1; i < smp_cpus(); i++)
 		smp_start(i, fault_maker_run, &m);

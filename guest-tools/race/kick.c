@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The kicker ring and per-device helpers of the race guest. The ring is laid
- * out once per (re)initialisation with valid chains for the device type; the
- * kicking CPU then only writes avail->idx = used->idx + n_chains and the
- * notify register, so the device always has well-formed work to pop while
- * another CPU resets it. Liveness: a fresh init and one checked request.
+ * The kicker ring of the race guest and DMA setup for translated devices. The
+ * ring is laid out once per (re)initialisation with valid chains for the
+ * device type; the kicking CPU then only writes avail->idx = used->idx +
+ * n_chains and the notify register, so the device always has well-formed
+ * work to pop while another CPU resets it.
  */
 #include "race.h"
 
-#include "check.h"
 #include "console.h"
 #include "errno.h"
 #include "io.h"
@@ -18,9 +17,7 @@
 #define RING_USED		2048
 #define KICK_MAX_QSIZE		64
 #define KICK_BUF_BYTES		(RACE_KICK_BUF_PAGES * 4096)
-#define LIVE_TIMEOUT_MS		3000
 #define KICK_PAUSE		32
-#define BLK_T_IN		0
 
 struct seg {
 	uint16_t off, len;
@@ -93,7 +90,7 @@ static uint16_t queue_max(struct virtio_dev *d, uint16_t q)
 	return mmio_read16(d->common + VIRTIO_CC_Q_SIZE);
 }
 
-int race_kick_init(struct race_ctx *c, struct race_vdev *rv, struct race_kicker *k)
+int race_kick_init(struct race_vdev *rv, struct race_kicker *k)
 {
 	struct virtio_dev *d = rv->dev;
 	enum race_kind kind;
@@ -142,6 +139,8 @@ int race_kick_reinit_fast(struct race_kicker *k)
 	virtio_program_vq(d, k->q, k->size, (uintptr_t)ring, (uintptr_t)ring + RING_AVAIL,
 			  (uintptr_t)ring + RING_USED);
 	virtio_set_status(d, st | VIRTIO_STATUS_DRIVER_OK);
+	/* The kickers are paused (race_kickers_pause): nothing can have broken
+	 * the new ring, so the status must be exactly this. */
 	return virtio_get_status(d) == (st | VIRTIO_STATUS_DRIVER_OK) ? 0 : -EIO;
 }
 
@@ -150,23 +149,21 @@ static uint16_t used_idx(void)
 	return ((volatile uint16_t *)(pages[RACE_PAGE_KICK_RING] + RING_USED))[1];
 }
 
+/* Under k->lock: with several kickers, a late writer would otherwise move
+ * avail->idx backwards, which a device rightly treats as a broken ring. */
 void race_replenish(struct race_kicker *k)
 {
 	volatile uint16_t *avail = (void *)(pages[RACE_PAGE_KICK_RING] + RING_AVAIL);
-	uint16_t u = used_idx(), delta = (uint16_t)(u - k->last_used);
+	uint16_t u, delta;
 
+	spin_lock(&k->lock);
+	u = used_idx();
+	delta = (uint16_t)(u - k->last_used);
 	if (delta <= k->size)	/* else a reset rewound the ring under us */
 		atomic_add32(&k->done, delta);
 	k->last_used = u;
-	/* Several CPUs may kick one ring (the APs, and the BSP checking that
-	 * it moves): avail->idx only ever moves forward. A stale used index
-	 * must not pull it back, which a driver must never do and which the
-	 * device rightly answers with DEVICE_NEEDS_RESET. */
-	for (uint16_t want = (uint16_t)(u + k->n_chains), cur = avail[1];
-	     (int16_t)(want - cur) > 0;)
-		if (__atomic_compare_exchange_n((uint16_t *)&avail[1], &cur, want, false,
-						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-			break;
+	avail[1] = (uint16_t)(u + k->n_chains);
+	spin_unlock(&k->lock);
 }
 
 void race_kick(struct race_kicker *k)
@@ -200,10 +197,10 @@ void race_replenish_unless_paused(struct race_kicker *k)
 	atomic_add32(&k->inside, (uint32_t)-1);
 }
 
+/* Dekker with the two above: pause is set before inside is read, inside
+ * is raised before pause is read (all seq_cst). */
 void race_kickers_pause(struct race_kicker *k)
 {
-	/* Dekker with the loop above: pause is set before inside is read,
-	 * inside raised before pause is read (all seq_cst). */
 	atomic_store32(&k->pause, 1);
 	while (atomic_load32(&k->inside))
 		cpu_relax();

@@ -4,6 +4,7 @@
  * the virtio-iommu) and an edu, then runs the scenarios named by
  * race=a,b,... (default all) with iters=N iterations per race loop.
  * Every scenario ends with a liveness check of the devices it raced.
+ * ap-trap instead faults on an AP, to show that exceptions there are reported.
  */
 #include "race.h"
 
@@ -64,6 +65,20 @@ static bool smp_selftest(void)
 	check("smp.aps_finish", smp_wait_all(RACE_WAIT_MS) == 0);
 	check("smp.spinlock_counter", t.counter == n * SMP_TEST_ROUNDS);
 	return check("smp.barrier", t.barrier_ok == n);
+}
+
+static void ap_trap_run(void *arg)
+{
+	__asm__ volatile("ud2");
+}
+
+/* ap-trap: an invalid opcode on AP 1 must be reported (EXCEPTION ... apic=)
+ * and end the guest with FAIL, not hang or reset it. */
+static void ap_trap(void)
+{
+	smp_start(1, ap_trap_run, NULL);
+	smp_wait_all(RACE_WAIT_MS);
+	check("smp.ap_exception_reported", false);
 }
 
 static void add_vdev(struct race_ctx *c, struct virtio_dev *d, enum race_kind kind,
@@ -163,6 +178,8 @@ int guest_main(const struct hvm_start_info *si)
 	printf("race: %u CPUs online, %u iterations per loop\n", n, c.iters);
 	if (!check("smp.at_least_two_cpus", n >= 2) || !smp_selftest())
 		return check_summary();
+	if (cmdline_has("ap-trap"))
+		ap_trap();
 	discover(&c, si);
 	check("setup.virtio_device_present", c.n_vdevs > 0);
 	for (i = 0; i < ARRAY_SIZE(scenarios); i++) {

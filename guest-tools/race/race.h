@@ -61,6 +61,7 @@ struct race_kicker {
 	volatile uint32_t stop;
 	volatile uint32_t kicks;
 	volatile uint32_t done;		/* used entries seen (roughly: resets rewind) */
+	struct spinlock lock;		/* serialises avail->idx updates and last_used */
 	/* The BSP pauses the APs while it lays the ring out again: a kick
 	 * computed from the old ring would push avail->idx past what the new
 	 * one holds (the device would rightly need a reset). */
@@ -87,16 +88,16 @@ static inline struct race_vdev *race_find(struct race_ctx *c, enum race_kind kin
 #define RACE_PAGE_LIVE_BUF	6
 #define RACE_PAGES		7
 uint8_t *race_page(unsigned i);			/* i < RACE_PAGES */
-/* Reset (already done or not), negotiate, prefill and enable queue 0 and
- * DRIVER_OK; fills k. 0 or -errno. */
-int race_kick_init(struct race_ctx *c, struct race_vdev *rv, struct race_kicker *k);
+/* Reset (already done or not), negotiate, prefill and enable queue 0 (the
+ * eventq if k->eventq) and DRIVER_OK; fills k. 0 or -errno. */
+int race_kick_init(struct race_vdev *rv, struct race_kicker *k);
 int race_kick_reinit_fast(struct race_kicker *k);	/* after a reset; 0 or -EIO */
 void race_kicker_run(void *arg);		/* AP body: kicks until k->stop */
+void race_kickers_pause(struct race_kicker *k);	/* BSP: no AP inside a kick after this */
+void race_kickers_resume(struct race_kicker *k);
+void race_replenish_unless_paused(struct race_kicker *k);	/* AP side of the pause */
 void race_kick(struct race_kicker *k);		/* one kick: avail = used + n_chains */
 void race_replenish(struct race_kicker *k);	/* the same without the notify */
-void race_kickers_pause(struct race_kicker *k);	/* BSP: no AP inside race_kick */
-void race_replenish_unless_paused(struct race_kicker *k);	/* AP side of the pause */
-void race_kickers_resume(struct race_kicker *k);
 bool race_used_moves(struct race_kicker *k, unsigned timeout_ms);
 /* DMA setup for a translated device: viommu reinit, attach, identity map of
  * the race pages. 0 or -1 (reported). */

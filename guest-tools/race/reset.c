@@ -49,30 +49,34 @@ static bool stop_kickers(struct race_kicker *k)
 static void reset_kick_one(struct race_ctx *c, struct race_vdev *rv)
 {
 	struct race_kicker k = { 0 };
-	unsigned i, timeouts = 0, init_fail = 0;
+	unsigned i, timeouts = 0, init_fail = 0, zeroed = 0;
 
-	if (race_dma_prepare(c, rv) || race_kick_init(c, rv, &k)) {
+	if (race_dma_prepare(c, rv) || race_kick_init(rv, &k)) {
 		checkf(false, "reset_kick.%s.init", rv->name);
 		return;
 	}
 	start_kickers(&k);
 	for (i = 0; i < c->iters; i++) {
 		race_kick(&k);	/* the device has work in flight when the reset lands */
-		if (i % 4)	/* the "0x40 trick": NEEDS_RESET alone, then 0 */
+		if (i % 4) {	/* the "0x40 trick": NEEDS_RESET alone, then 0 */
 			virtio_set_status(rv->dev, ST_NEEDS_RESET);
+			/* Not a write of 0, and it would clear bits: ignored. */
+			zeroed += virtio_get_status(rv->dev) == 0;
+		}
 		virtio_set_status(rv->dev, 0);
 		if (!wait_status_zero(rv->dev))
 			timeouts++;
 		/* The reset raced the kicks above; the re-init must not. */
 		race_kickers_pause(&k);
-		if (i % 8 ? race_kick_reinit_fast(&k) : race_kick_init(c, rv, &k))
+		if (i % 8 ? race_kick_reinit_fast(&k) : race_kick_init(rv, &k))
 			init_fail++;
 		race_kickers_resume(&k);
 	}
 	checkf(stop_kickers(&k), "reset_kick.%s.kickers_stopped", rv->name);
 	printf("reset_kick.%s: %u resets, %u kicks, ~%u chains used, %u reset timeouts, "
-	       "%u failed re-inits\n", rv->name, c->iters, (unsigned)k.kicks, (unsigned)k.done,
-	       timeouts, init_fail);
+	       "%u failed re-inits, %u NEEDS_RESET writes that zeroed the status\n", rv->name,
+	       c->iters, (unsigned)k.kicks, (unsigned)k.done, timeouts, init_fail, zeroed);
+	checkf(zeroed == 0, "reset_kick.%s.needs_reset_write_ignored", rv->name);
 	checkf(timeouts == 0, "reset_kick.%s.resets_complete", rv->name);
 	checkf(init_fail == 0, "reset_kick.%s.reinit_ok", rv->name);
 	race_liveness(c, rv, "reset_kick");
@@ -127,7 +131,7 @@ static void game_result(struct game *g, const char *what, bool feat_ok)
 	checkf(ok, "status_games.%s.%s", g->rv->name, what);
 	if (!ok || !features_unchanged(g->rv->dev)) {
 		race_kickers_pause(g->k);
-		race_kick_init(g->c, g->rv, g->k);
+		race_kick_init(g->rv, g->k);
 		race_kickers_resume(g->k);
 	}
 }
@@ -165,7 +169,7 @@ static void status_games_one(struct race_ctx *c, struct race_vdev *rv)
 	struct race_kicker k = { 0 };
 	struct game g = { c, rv, &k, 0 };
 
-	if (race_dma_prepare(c, rv) || race_kick_init(c, rv, &k)) {
+	if (race_dma_prepare(c, rv) || race_kick_init(rv, &k)) {
 		checkf(false, "status_games.%s.init", rv->name);
 		return;
 	}
