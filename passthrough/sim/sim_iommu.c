@@ -438,24 +438,49 @@ long sim_iommu_mapping_count(struct sim_iommu *sim, uint32_t ioas_id)
 	return n;
 }
 
+/* A copy of the IOAS's mappings taken under the lock: NULL with *n = 0 when
+ * empty, -ENOENT when there is no such IOAS, -ENOMEM. */
+static int snapshot_locked(struct sim_iommu *sim, uint32_t ioas_id, struct sim_mapping **out,
+			   size_t *n)
+{
+	struct sim_ioas *ioas = ioas_get_locked(sim, ioas_id);
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (!ioas)
+		return -ENOENT;
+	if (!ioas->n)
+		return 0;
+	*out = calloc(ioas->n, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (i = 0; i < ioas->n; i++) {
+		const struct sim_map *m = &ioas->maps[i];
+
+		(*out)[i] = (struct sim_mapping){
+			.iova = m->iova, .len = m->last - m->iova + 1, .hva = m->hva, .prot = m->prot,
+		};
+	}
+	*n = ioas->n;
+	return 0;
+}
+
 int sim_iommu_foreach_mapping(struct sim_iommu *sim, uint32_t ioas_id,
 			      int (*fn)(const struct sim_mapping *m, void *opaque), void *opaque)
 {
-	struct sim_ioas *ioas;
-	int rc = -ENOENT;
-	size_t i;
+	struct sim_mapping *maps;
+	size_t i, n;
+	int rc;
 
+	/* fn runs on a snapshot, without the sim lock: a test may look at
+	 * the viommu from it (whose lock comes before the sim's). */
 	pthread_mutex_lock(&sim->lock);
-	ioas = ioas_get_locked(sim, ioas_id);
-	for (i = 0, rc = ioas ? 0 : rc; ioas && i < ioas->n && !rc; i++) {
-		const struct sim_map *m = &ioas->maps[i];
-		struct sim_mapping pub = {
-			.iova = m->iova, .len = m->last - m->iova + 1, .hva = m->hva, .prot = m->prot,
-		};
-
-		rc = fn(&pub, opaque);
-	}
+	rc = snapshot_locked(sim, ioas_id, &maps, &n);
 	pthread_mutex_unlock(&sim->lock);
+	for (i = 0; i < n && !rc; i++)
+		rc = fn(&maps[i], opaque);
+	free(maps);
 	return rc;
 }
 

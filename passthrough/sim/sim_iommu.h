@@ -110,8 +110,9 @@ void sim_iommu_fail_run(struct sim_iommu *sim, unsigned n, unsigned count, int e
 bool sim_iommu_fail_pending(struct sim_iommu *sim);
 uint64_t sim_iommu_op_count(struct sim_iommu *sim);
 
-/* Inspection. mapping_count: count or -ENOENT. foreach: ascending IOVA; stops
- * at and returns fn's first non-zero value; fn must not call into the sim. */
+/* Inspection. mapping_count: count or -ENOENT. foreach: ascending IOVA over
+ * a snapshot taken under the sim lock, fn called without it; stops at and
+ * returns fn's first non-zero value (or -ENOENT, -ENOMEM). */
 long sim_iommu_mapping_count(struct sim_iommu *sim, uint32_t ioas_id);
 int sim_iommu_foreach_mapping(struct sim_iommu *sim, uint32_t ioas_id,
 			      int (*fn)(const struct sim_mapping *m, void *opaque),

@@ -532,7 +532,7 @@ static void test_reset_races_queue_work(void **state)
 	assert_int_equal(pthread_create(&th, NULL, kick_thread, &k), 0);
 	for (int i = 0; i < 2000 && !__atomic_load_n(&f->notifies, __ATOMIC_SEQ_CST); i++)
 		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
-	assert_true(f->notifies > 0);
+	assert_true(__atomic_load_n(&f->notifies, __ATOMIC_SEQ_CST) > 0);
 	for (int i = 0; i < 400; i++) {
 		if (i & 1)
 			wr(f, 1, STATUS, 1, VIRTIO_STATUS_NEEDS_RESET);
