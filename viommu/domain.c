@@ -308,9 +308,8 @@ void dom_reset_locked(struct viommu *v)
 	for (i = 0; i < v->nr_eps; i++) {
 		struct vendpoint *ep = &v->eps[i];
 
-		/* Fail closed: if the host cannot re-point the device, block it. */
-		if (ep->hw && shadow_switch_locked(v, ep, NULL))
-			shadow_block_locked(v, ep);
+		if (ep->hw)
+			shadow_fail_closed_locked(v, ep);
 		ep_leave(v, ep);
 	}
 }
@@ -329,6 +328,6 @@ void dom_bypass_changed_locked(struct viommu *v)
 	size_t i;
 
 	for (i = 0; i < v->nr_eps; i++)
-		if (v->eps[i].hw && !v->eps[i].dom && shadow_switch_locked(v, &v->eps[i], NULL))
-			shadow_block_locked(v, &v->eps[i]);
+		if (v->eps[i].hw && !v->eps[i].dom)
+			shadow_fail_closed_locked(v, &v->eps[i]);
 }

@@ -271,6 +271,31 @@ int shadow_switch_locked(struct viommu *v, struct vendpoint *ep, struct vdomain 
 	return ret;
 }
 
+/*
+ * ep must stop reaching what it reaches now (a reset, bypass turned off, its
+ * domain gone). Follow the guest view if the host lets us; else block; and
+ * if the host refuses to detach too, park the device on a fresh IOAS that
+ * maps nothing: the identity IOAS it may be on is shared and cannot be
+ * emptied. Only when even that fails does it stay where it is (counted in
+ * stats.stuck_devices, reported by the VMM).
+ */
+int shadow_fail_closed_locked(struct viommu *v, struct vendpoint *ep)
+{
+	struct hobj *empty;
+	int ret;
+
+	if (!shadow_switch_locked(v, ep, NULL) || !shadow_block_locked(v, ep))
+		return 0;
+	ret = viommu_be_err(v, hobj_ioas_alloc(ep->hw, &empty));
+	if (!ret) {
+		ret = shadow_dev_attach_locked(v, ep, empty);
+		hobj_put(empty);	/* the device holds it if it got there */
+	}
+	if (ret)
+		v->stats.stuck_devices++;
+	return ret;
+}
+
 /* Usable host IOVA ranges of dev -> the gaps within [in_start, in_end]. */
 static int gaps_of(const struct hiopt_iova_range *r, size_t nr, uint64_t in_start,
 		   uint64_t in_end, struct viommu_range *gaps, size_t max, size_t *n)

@@ -73,6 +73,8 @@ struct viommu_stats {
 	uint64_t faults_dropped;		/* no eventq buffer */
 	uint64_t translations;			/* viommu_translate calls */
 	uint64_t limit_rejects;			/* requests refused by a limit (S_NOMEM) */
+	uint64_t stuck_devices;			/* host refused to switch, detach and park a
+						 * device that had to stop (shadow_fail_closed) */
 	/* High-water marks, to size the limits from what a guest really uses. */
 	uint64_t peak_mappings;			/* live mappings, whole VM */
 	uint64_t peak_domain_mappings;		/* live mappings, one domain */

@@ -193,6 +193,8 @@ void dom_bypass_changed_locked(struct viommu *v);
 /* shadow.c (caller holds v->lock). Return 0 or -errno from the backend. */
 int shadow_switch_locked(struct viommu *v, struct vendpoint *ep, struct vdomain *target);
 int shadow_block_locked(struct viommu *v, struct vendpoint *ep);
+/* Follow the guest view, else block, else park on an empty IOAS. */
+int shadow_fail_closed_locked(struct viommu *v, struct vendpoint *ep);
 /* Drop d's host page table once no host endpoint of d needs it. */
 void shadow_domain_put_locked(struct viommu *v, struct vdomain *d);
 int shadow_map_locked(struct viommu *v, struct vdomain *d, const struct iova_map *m, void *hva);

@@ -265,19 +265,27 @@ static void print_viommu_stats(struct viommu *v, const struct vm_config *cfg)
 	struct viommu_stats st;
 	uint64_t rejects = 0;
 
-	if (!v || cfg->log_level < CONFIG_LOG_INFO)
+	if (!v)
 		return;
 	viommu_stats(v, &st);
+	/* Always said: a device the host would not stop is a DMA hole. */
+	if (st.stuck_devices)
+		fprintf(stderr, "ioshade: warning: the host refused %" PRIu64 " time(s) to stop an "
+			"assigned device's DMA (switch, detach and an empty IOAS all failed); "
+			"it kept its previous host page table\n", st.stuck_devices);
+	if (cfg->log_level < CONFIG_LOG_INFO)
+		return;
 	for (unsigned i = 0; i < VIOMMU_NR_OWN; i++)
 		rejects += st.own_rejects[i];
 	fprintf(stderr, "ioshade: viommu stats: attach %" PRIu64 " detach %" PRIu64
 		" map %" PRIu64 " unmap %" PRIu64 " probe %" PRIu64 " unknown %" PRIu64
 		" ok %" PRIu64 " ownership-rejects %" PRIu64 " host-errors %" PRIu64
-		" faults %" PRIu64 " translations %" PRIu64 "\n",
+		" faults %" PRIu64 " faults-dropped %" PRIu64 " translations %" PRIu64 "\n",
 		st.requests[VIRTIO_IOMMU_T_ATTACH], st.requests[VIRTIO_IOMMU_T_DETACH],
 		st.requests[VIRTIO_IOMMU_T_MAP], st.requests[VIRTIO_IOMMU_T_UNMAP],
 		st.requests[VIRTIO_IOMMU_T_PROBE], st.requests[0],
-		st.status[VIRTIO_IOMMU_S_OK], rejects, st.host_errors, st.faults, st.translations);
+		st.status[VIRTIO_IOMMU_S_OK], rejects, st.host_errors, st.faults,
+		st.faults_dropped, st.translations);
 	/* Peaks: what the guest really used, against --viommu-limits. */
 	fprintf(stderr, "ioshade: viommu peaks: mappings %" PRIu64 " domain-mappings %" PRIu64
 		" domains %" PRIu64 " limit-rejects %" PRIu64 "\n", st.peak_mappings,
