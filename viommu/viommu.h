@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The virtio-iommu device (virtio 1.3 section 5.13, device ID 23): public API
- * for vmm/main.c. One viommu per VM; endpoints are PCI BDFs. Emulated
+ * for app/main.c. One viommu per VM; endpoints are PCI BDFs. Emulated
  * endpoints reach memory through viommu_translate (the vmm/dma.h hook);
  * host endpoints (assigned devices) are shadowed into hiopt IOASes.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Fuzz the libvirt domain XML reader and writer (vmm/domxml*.c, without the
+ * Fuzz the libvirt domain XML reader and writer (app/domxml*.c, without the
  * RelaxNG schema): any input either fails with a message, or parses into a
  * config within the documented limits that domxml_write expresses (or refuses
  * with -EINVAL), whose XML parses back to the same normalized config and
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/config.h"
-#include "vmm/domxml.h"
+#include "app/config.h"
+#include "app/domxml.h"
 
 #define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
 

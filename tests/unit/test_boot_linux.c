@@ -22,9 +22,9 @@
 
 #include "vmm/boot.h"
 #include "vmm/boot_linux.h"
-#include "vmm/config.h"
+#include "app/config.h"
 #include "vmm/layout.h"
-#include "vmm/machine.h"
+#include "app/machine.h"
 #include "vmm/memmap.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"

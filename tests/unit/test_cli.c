@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "vmm/cli.h"
-#include "vmm/config.h"
+#include "app/cli.h"
+#include "app/config.h"
 
 #define MAX_ARGS 48
 

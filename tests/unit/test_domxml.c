@@ -25,9 +25,9 @@
 
 #include <cmocka.h>
 
-#include "vmm/cli.h"
-#include "vmm/config.h"
-#include "vmm/domxml.h"
+#include "app/cli.h"
+#include "app/config.h"
+#include "app/domxml.h"
 
 #define SKIP_SCHEMA ""
 

@@ -17,7 +17,7 @@
 
 struct _xmlRelaxNG;
 
-#include "vmm/domxml.h"
+#include "app/domxml.h"
 
 /* One character device (<serial> or <console>) as the XML describes it. */
 struct dx_chr {

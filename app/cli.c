@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/cli.h"
-#include "vmm/domxml.h"
+#include "app/cli.h"
+#include "app/domxml.h"
 
 #define IOSHADE_VERSION "0.1.0"
 #define STR(x)	#x

@@ -13,7 +13,7 @@
 
 #include <libxml/parser.h>
 
-#include "vmm/domxml_internal.h"
+#include "app/domxml_internal.h"
 
 #define H DX_HONOUR
 #define A DX_ACCEPT

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vmm/domxml_internal.h"
+#include "app/domxml_internal.h"
 
 static char *attr(xmlNode *n, const char *name)
 {

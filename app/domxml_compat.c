@@ -13,7 +13,7 @@
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
 
-#include "vmm/domxml_internal.h"
+#include "app/domxml_internal.h"
 
 /* Bit i of a 'known' mask stands for dx_constructs[i]. */
 const struct dx_construct dx_constructs[] = {

@@ -12,7 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "vmm/domxml_internal.h"
+#include "app/domxml_internal.h"
 
 /* Attribute or text as a C string; "" when absent. Caller frees with xmlFree. */
 static char *attr(xmlNode *n, const char *name)

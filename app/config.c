@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmm/config.h"
+#include "app/config.h"
 
 void config_init(struct vm_config *cfg)
 {

@@ -17,7 +17,7 @@
 #include <libxml/relaxng.h>
 #include <libxml/xmlerror.h>
 
-#include "vmm/domxml_internal.h"
+#include "app/domxml_internal.h"
 
 /* The first schema error, and the first that names an element. */
 struct schema_err {

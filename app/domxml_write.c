@@ -16,7 +16,7 @@
 
 #include <libxml/tree.h>
 
-#include "vmm/domxml_internal.h"
+#include "app/domxml_internal.h"
 
 /* <target dev='vda'>..: one letter per disk. */
 _Static_assert(CONFIG_MAX_DEVICES <= 26, "disk names vda..vdz");

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "vmm/config.h"
+#include "app/config.h"
 
 /* libvirt's schema (Debian: package libvirt0 up to 9.0, libvirt-common since). */
 #define DOMXML_SCHEMA_DEFAULT	"/usr/share/libvirt/schemas/domain.rng"

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "vmm/config.h"
+#include "app/config.h"
 
 #define CLI_EXIT_USAGE	2	/* exit status for any bad argument */
 

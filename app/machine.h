@@ -2,7 +2,7 @@
 /*
  * A whole ioshade x86 machine built from a vm_config: the KVM VM and its RAM,
  * buses, irqchip routing, serial console, debug-exit port, PCI host bridge,
- * event loop, ACPI tables, the loaded kernel and the vCPUs. vmm/main.c adds
+ * event loop, ACPI tables, the loaded kernel and the vCPUs. app/main.c adds
  * further devices (virtio-iommu, edu, assigned devices) through the accessors
  * between machine_create and machine_run.
  */
