@@ -24,6 +24,7 @@
 #define VIOMMU_EVENTQ		1
 #define VIOMMU_REQ_MAX		128	/* readable bytes we look at */
 #define DEFAULT_PAGE_MASK	((1ULL << 12) | (1ULL << 21) | (1ULL << 30))
+#define VIOMMU_YIELD_HOST_OPS	4096	/* replayed host maps that end a batch */
 
 static const uint64_t offered_features =
 	(1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_IOMMU_F_INPUT_RANGE) |
@@ -134,7 +135,8 @@ static int eventq_put_locked(struct viommu *v, const struct virtio_iommu_fault *
 	struct vq_elem elem;
 	int ret;
 
-	if (!vq || !vq->ready)
+	/* A broken eventq takes nothing more until the driver resets. */
+	if (!vq || !vq->ready || v->eventq_broken)
 		return -EAGAIN;
 	if (vq_begin(vq)) {
 		ret = -EPIPE;
@@ -152,8 +154,10 @@ static int eventq_put_locked(struct viommu *v, const struct virtio_iommu_fault *
 			virtio_pci_notify_locked(v->vp, VIOMMU_EVENTQ);
 	}
 	vq_end(vq);
-	if (ret == -EPIPE)
+	if (ret == -EPIPE) {
+		v->eventq_broken = true;
 		virtio_pci_needs_reset_locked(v->vp);
+	}
 	if (ret == 0)
 		return -EAGAIN;
 	return ret > 0 && elem.in_len >= sizeof(*f) ? 0 : -EIO;
@@ -177,11 +181,12 @@ int viommu_fault_put(struct viommu *v, uint32_t endpoint, uint8_t reason, uint32
 		.endpoint = htole32(endpoint),
 		.address = htole64(address),
 	};
-	bool kick = false;
+	bool kick = false, sink;
 	int ret = 0;
 
 	pthread_mutex_lock(&v->fault_lock);
-	if (v->sink) {
+	sink = v->sink != NULL;
+	if (sink) {
 		ret = v->sink(v->sink_opaque, &f) ? -ENOSPC : 0;
 	} else if (v->nr_faults == v->max_faults) {
 		ret = -ENOSPC;	/* bounded: a guest that never reads its eventq loses events */
@@ -190,7 +195,7 @@ int viommu_fault_put(struct viommu *v, uint32_t endpoint, uint8_t reason, uint32
 		kick = v->nr_faults++ == 0;
 	}
 	pthread_mutex_unlock(&v->fault_lock);
-	if (v->sink || ret)
+	if (sink || ret)
 		stat_inc(ret ? &v->astats.faults_dropped : &v->astats.faults);
 	if (kick)
 		fault_kick(v);
@@ -501,8 +506,10 @@ static void reset_locked(struct viommu *v, bool system)
 		v->drv_features = v->dev_features;
 	}
 	dom_reset_locked(v);		/* bypass keeps its value otherwise */
-	viommu_xlate_unlock(v, true);
+	/* Before the new generation is visible: any event queued from now on
+	 * is about the state after the reset and must reach the new eventq. */
 	faults_discard(v);
+	viommu_xlate_unlock(v, true);
 }
 
 void viommu_device_reset(struct viommu *v)
@@ -567,6 +574,11 @@ static uint32_t process_elem(void *opaque, struct virtq *vq, struct vq_elem *ele
 	 * VMM stack. */
 	memset(resp, 0, cap);
 	written = viommu_handle_request_locked(v, req, req_len, resp, cap);
+	/* An ATTACH replaying a big domain into a fresh IOAS ends the batch. */
+	if (v->batch_host_ops >= VIOMMU_YIELD_HOST_OPS) {
+		v->reqq.yield = true;
+		v->batch_host_ops = 0;
+	}
 	return vq_copy_to_in(elem, resp, written);
 }
 
@@ -576,8 +588,10 @@ static void vp_queue_notify(void *opaque, struct virtio_pci *vp, uint16_t q)
 
 	/* The requestq takes the same bounded drain as every virtio device;
 	 * new eventq buffers may take pending fault events. */
-	if (q == VIOMMU_REQUESTQ)
+	if (q == VIOMMU_REQUESTQ) {
+		v->batch_host_ops = 0;
 		vdev_queue_drain(&v->reqq, vp, q, process_elem, v);
+	}
 	viommu_faults_flush_locked(v);
 }
 
@@ -587,6 +601,7 @@ static void vp_reset(void *opaque)
 
 	reset_locked(v, false);
 	vdev_queue_reset(&v->reqq);
+	v->eventq_broken = false;
 }
 
 static const struct virtio_dev_ops viommu_vp_ops = {
@@ -688,6 +703,9 @@ struct viommu *viommu_create(const struct viommu_config *cfg)
 	if (!v)
 		return NULL;
 	pthread_mutex_init(&v->lock, NULL);
+	/* Default (reader-preferring) on purpose: a translation inside an
+	 * access window takes the read lock again, which a writer-preferring
+	 * rwlock could deadlock with a waiting writer. */
 	pthread_rwlock_init(&v->xlate, NULL);
 	pthread_mutex_init(&v->fault_lock, NULL);
 	vdev_queue_init(&v->reqq);

@@ -122,6 +122,8 @@ struct viommu {
 	} astats;
 	struct virtio_pci *vp;		/* NULL without a transport */
 	struct vdev_queue reqq;		/* the requestq's drain state */
+	bool eventq_broken;		/* its ring broke: NEEDS_RESET, nothing more */
+	unsigned batch_host_ops;	/* host maps replayed in this drain batch */
 	viommu_fault_sink sink;		/* under fault_lock */
 	void *sink_opaque;
 	struct viommu_fault_src fault_src[VIOMMU_MAX_FAULT_SRC];

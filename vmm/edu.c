@@ -36,7 +36,8 @@ struct edu {
 	int kick_fd;			/* eventfd on loop, -1 without loop */
 	int msi_cap;			/* config offset of the MSI capability */
 	/*
-	 * Protects everything below. Never held together with pci.lock and
+	 * Protects everything below. Taken before pci.lock (bus_master_off,
+	 * msi_snapshot) and the IOMMU's access window, never after them, and
 	 * never held while sending an MSI. While dma_cmd has RUN set, the
 	 * DMA registers are frozen (guest writes are dropped) and only the
 	 * worker touches buf.

@@ -113,7 +113,7 @@ static enum drain_result drain_locked(struct vdev_queue *s, struct virtq *vq, bo
 			return DRAIN_BROKEN;
 		vq_push(vq, s->elem.head, fn(opaque, vq, &s->elem, ret < 0 ? ret : 0));
 		*pushed = true;
-		if (bounded && ++done == VDEV_BATCH)
+		if (bounded && (++done == VDEV_BATCH || s->yield))
 			return DRAIN_MORE;
 	}
 }
@@ -127,6 +127,7 @@ void vdev_queue_drain(struct vdev_queue *s, struct virtio_pci *vp, uint16_t q,
 
 	if (!vq || s->broken)
 		return;
+	s->yield = false;
 	/* Without a loop the notifying vCPU does the work: no need to yield. */
 	if (!vq_begin(vq))
 		r = drain_locked(s, vq, virtio_pci_notify_fd(vp, q) >= 0, fn, opaque, &pushed);

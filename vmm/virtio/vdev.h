@@ -47,6 +47,10 @@ typedef uint32_t (*vdev_req_fn)(void *opaque, struct virtq *vq, struct vq_elem *
 /* Per-queue state of the drain loop. Under the device lock, like the queue. */
 struct vdev_queue {
 	bool broken;			/* ring unusable until the driver resets */
+	/* Set by a request handler that did a lot of work (the viommu's
+	 * ATTACH replay): the batch ends after it, so one kick never holds
+	 * the loop for more than one expensive request. */
+	bool yield;
 	struct vq_elem elem;
 };
 
