@@ -2,7 +2,9 @@
 /*
  * virtio-iommu wire format (virtio 1.3, section 5.13 "IOMMU device", device
  * ID 23). All multi-byte fields are little-endian; structures are exactly as
- * the spec lays them out (sizes checked with static asserts below).
+ * the spec lays them out (sizes checked with static asserts below). The VMM,
+ * the tests and the freestanding guests all include this one copy: only
+ * <stdint.h> and compiler built-ins here.
  */
 #ifndef IOSHADE_VIOMMU_VIRTIO_IOMMU_H
 #define IOSHADE_VIOMMU_VIRTIO_IOMMU_H
@@ -32,7 +34,14 @@ struct virtio_iommu_config {
 	uint8_t reserved[3];
 } __attribute__((packed));
 
-#define VIRTIO_IOMMU_CFG_BYPASS_OFF	36
+/* Field offsets in the device-specific config space. */
+#define VIRTIO_IOMMU_CFG_PAGE_SIZE_MASK_OFF	0
+#define VIRTIO_IOMMU_CFG_INPUT_START_OFF	8
+#define VIRTIO_IOMMU_CFG_INPUT_END_OFF		16
+#define VIRTIO_IOMMU_CFG_DOMAIN_START_OFF	24
+#define VIRTIO_IOMMU_CFG_DOMAIN_END_OFF		28
+#define VIRTIO_IOMMU_CFG_PROBE_SIZE_OFF		32
+#define VIRTIO_IOMMU_CFG_BYPASS_OFF		36
 
 /* Request types. */
 #define VIRTIO_IOMMU_T_ATTACH		1
@@ -191,6 +200,15 @@ struct virtio_iommu_fault {
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct virtio_iommu_config) == 40, "config layout");
+#define VIRTIO_IOMMU_CFG_AT(field, off) \
+	_Static_assert(__builtin_offsetof(struct virtio_iommu_config, field) == (off), #field)
+VIRTIO_IOMMU_CFG_AT(input_start, VIRTIO_IOMMU_CFG_INPUT_START_OFF);
+VIRTIO_IOMMU_CFG_AT(input_end, VIRTIO_IOMMU_CFG_INPUT_END_OFF);
+VIRTIO_IOMMU_CFG_AT(domain_start, VIRTIO_IOMMU_CFG_DOMAIN_START_OFF);
+VIRTIO_IOMMU_CFG_AT(domain_end, VIRTIO_IOMMU_CFG_DOMAIN_END_OFF);
+VIRTIO_IOMMU_CFG_AT(probe_size, VIRTIO_IOMMU_CFG_PROBE_SIZE_OFF);
+VIRTIO_IOMMU_CFG_AT(bypass, VIRTIO_IOMMU_CFG_BYPASS_OFF);
+#undef VIRTIO_IOMMU_CFG_AT
 _Static_assert(sizeof(struct virtio_iommu_req_attach) == 20, "attach layout");
 _Static_assert(sizeof(struct virtio_iommu_req_detach) == 20, "detach layout");
 _Static_assert(sizeof(struct virtio_iommu_req_map) == 36, "map layout");

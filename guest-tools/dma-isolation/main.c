@@ -83,7 +83,7 @@ static bool untouched(unsigned pg, int c)
 static void expect_fault(struct iso *t, const char *what, uint8_t reason, uint64_t iova,
 			 uint32_t len)
 {
-	struct viommu_fault f;
+	struct virtio_iommu_fault f;
 	char name[96];
 	bool ok;
 
@@ -100,15 +100,15 @@ static void expect_fault(struct iso *t, const char *what, uint8_t reason, uint64
 	snprintf(name, sizeof(name), "%s_fault_endpoint", what);
 	iso_check(t, name, f.endpoint == t->ep);
 	snprintf(name, sizeof(name), "%s_fault_reason_%s", what,
-		 reason == VIOMMU_FAULT_R_DOMAIN ? "domain" : "mapping");
+		 reason == VIRTIO_IOMMU_FAULT_R_DOMAIN ? "domain" : "mapping");
 	iso_check(t, name, f.reason == reason);
 	snprintf(name, sizeof(name), "%s_fault_address", what);
-	iso_check(t, name, !(f.flags & VIOMMU_FAULT_F_ADDRESS) ||
+	iso_check(t, name, !(f.flags & VIRTIO_IOMMU_FAULT_F_ADDRESS) ||
 		  (f.address >= iova && f.address - iova < len));
 	snprintf(name, sizeof(name), "%s_fault_reserved_zero", what);
 	iso_check(t, name, !f.reserved[0] && !f.reserved[1] && !f.reserved[2] && !f.reserved1 &&
-		  !(f.flags & ~(VIOMMU_FAULT_F_READ | VIOMMU_FAULT_F_WRITE | 4u |
-				VIOMMU_FAULT_F_ADDRESS)));
+		  !(f.flags & ~(VIRTIO_IOMMU_FAULT_F_READ | VIRTIO_IOMMU_FAULT_F_WRITE | 4u |
+				VIRTIO_IOMMU_FAULT_F_ADDRESS)));
 	viommu_drain_faults(&t->v);
 }
 
@@ -132,7 +132,7 @@ static void blocked_write(struct iso *t, const char *what, uint64_t iova, unsign
 static void test_unattached(struct iso *t)
 {
 	printf("-- bad-device: endpoint never attached\n");
-	blocked_write(t, "bad_device.unattached", GPA(PG_SENT), PG_SENT, VIOMMU_FAULT_R_DOMAIN);
+	blocked_write(t, "bad_device.unattached", GPA(PG_SENT), PG_SENT, VIRTIO_IOMMU_FAULT_R_DOMAIN);
 }
 
 static void test_positive(struct iso *t, uint32_t dom)
@@ -144,9 +144,9 @@ static void test_positive(struct iso *t, uint32_t dom)
 	fill(PG_DST, 0);
 	viommu_drain_faults(&t->v);
 	check("positive.map_src", viommu_map(&t->v, dom, IOVA_SRC, IOVA_SRC + PAGE - 1,
-					     GPA(PG_SRC), VIOMMU_MAP_F_READ) == VIOMMU_S_OK);
+					     GPA(PG_SRC), VIRTIO_IOMMU_MAP_F_READ) == VIRTIO_IOMMU_S_OK);
 	check("positive.map_dst", viommu_map(&t->v, dom, IOVA_DST, IOVA_DST + PAGE - 1,
-					     GPA(PG_DST), VIOMMU_MAP_F_RW) == VIOMMU_S_OK);
+					     GPA(PG_DST), VIOMMU_MAP_F_RW) == VIRTIO_IOMMU_S_OK);
 	ok = edu_dma_to_dev(&t->edu, IOVA_SRC, 0, LEN) == 0 &&
 	     edu_dma_to_ram(&t->edu, 0, IOVA_DST, LEN) == 0;
 	check("positive.dma_completes", ok);
@@ -159,13 +159,13 @@ static void test_positive(struct iso *t, uint32_t dom)
 static void test_bad_address(struct iso *t)
 {
 	printf("-- bad-address: DMA to and from IOVAs that are not mapped\n");
-	blocked_write(t, "bad_address.write", GPA(PG_SENT), PG_SENT, VIOMMU_FAULT_R_MAPPING);
+	blocked_write(t, "bad_address.write", GPA(PG_SENT), PG_SENT, VIRTIO_IOMMU_FAULT_R_MAPPING);
 	fill(PG_SECRET, SECRET);
 	fill(PG_DST, 0);
 	viommu_drain_faults(&t->v);
 	iso_check(t, "bad_address.read_dma_completes",
 		  edu_dma_to_dev(&t->edu, GPA(PG_SECRET), SCRATCH_OFF, NLEN) == 0);
-	expect_fault(t, "bad_address.read", VIOMMU_FAULT_R_MAPPING, GPA(PG_SECRET), NLEN);
+	expect_fault(t, "bad_address.read", VIRTIO_IOMMU_FAULT_R_MAPPING, GPA(PG_SECRET), NLEN);
 	edu_dma_to_ram(&t->edu, SCRATCH_OFF, IOVA_DST, NLEN);
 	iso_check(t, "bad_address.read_secret_not_leaked",
 		  memcmp(pages[PG_DST], pages[PG_SECRET], NLEN) != 0);
@@ -175,8 +175,8 @@ static void test_read_only(struct iso *t, uint32_t dom)
 {
 	printf("-- permissions: device write to a READ-only mapping\n");
 	check("perm.map_read_only", viommu_map(&t->v, dom, IOVA_RO, IOVA_RO + PAGE - 1,
-					       GPA(PG_RO), VIOMMU_MAP_F_READ) == VIOMMU_S_OK);
-	blocked_write(t, "perm.write_to_read_only", IOVA_RO, PG_RO, VIOMMU_FAULT_R_MAPPING);
+					       GPA(PG_RO), VIRTIO_IOMMU_MAP_F_READ) == VIRTIO_IOMMU_S_OK);
+	blocked_write(t, "perm.write_to_read_only", IOVA_RO, PG_RO, VIRTIO_IOMMU_FAULT_R_MAPPING);
 	viommu_unmap(&t->v, dom, IOVA_RO, IOVA_RO + PAGE - 1);
 }
 
@@ -185,22 +185,22 @@ static void test_invalid_use(struct iso *t, uint32_t dom)
 	printf("-- invalid-use: DMA after UNMAP completed\n");
 	fill(PG_REUSE, 0);
 	check("invalid_use.map", viommu_map(&t->v, dom, IOVA_REUSE, IOVA_REUSE + PAGE - 1,
-					    GPA(PG_REUSE), VIOMMU_MAP_F_RW) == VIOMMU_S_OK);
+					    GPA(PG_REUSE), VIOMMU_MAP_F_RW) == VIRTIO_IOMMU_S_OK);
 	check("invalid_use.dma_before_unmap_lands",
 	      edu_dma_to_ram(&t->edu, 0, IOVA_REUSE, LEN) == 0 &&
 	      !memcmp(pages[PG_REUSE], pages[PG_SRC], LEN));
 	check("invalid_use.unmap_ok", viommu_unmap(&t->v, dom, IOVA_REUSE,
-						   IOVA_REUSE + PAGE - 1) == VIOMMU_S_OK);
-	blocked_write(t, "invalid_use.after_unmap", IOVA_REUSE, PG_REUSE, VIOMMU_FAULT_R_MAPPING);
+						   IOVA_REUSE + PAGE - 1) == VIRTIO_IOMMU_S_OK);
+	blocked_write(t, "invalid_use.after_unmap", IOVA_REUSE, PG_REUSE, VIRTIO_IOMMU_FAULT_R_MAPPING);
 }
 
 static void test_detached(struct iso *t, uint32_t dom)
 {
 	printf("-- bad-device: endpoint detached from its domain\n");
-	check("bad_device.detach_ok", viommu_detach(&t->v, dom, t->ep) == VIOMMU_S_OK);
-	blocked_write(t, "bad_device.detached_old_iova", IOVA_DST, PG_DST, VIOMMU_FAULT_R_DOMAIN);
+	check("bad_device.detach_ok", viommu_detach(&t->v, dom, t->ep) == VIRTIO_IOMMU_S_OK);
+	blocked_write(t, "bad_device.detached_old_iova", IOVA_DST, PG_DST, VIRTIO_IOMMU_FAULT_R_DOMAIN);
 	blocked_write(t, "bad_device.detached_identity", GPA(PG_SENT), PG_SENT,
-		      VIOMMU_FAULT_R_DOMAIN);
+		      VIRTIO_IOMMU_FAULT_R_DOMAIN);
 }
 
 /* Bypass semantics (BYPASS_CONFIG): the identity applies, nothing is blocked. */
@@ -208,19 +208,19 @@ static void test_bypass(struct iso *t)
 {
 	uint32_t d = iso_new_domain(t);
 
-	if (!viommu_has(&t->v, VIOMMU_F_BYPASS_CONFIG)) {
+	if (!viommu_has(&t->v, VIRTIO_IOMMU_F_BYPASS_CONFIG)) {
 		check_skip("bypass", "BYPASS_CONFIG not negotiated");
 		return;
 	}
 	printf("-- bypass: ATTACH_F_BYPASS domain and config.bypass\n");
 	check("bypass.attach_bypass_domain",
-	      viommu_attach(&t->v, d, t->ep, VIOMMU_ATTACH_F_BYPASS) == VIOMMU_S_OK);
+	      viommu_attach(&t->v, d, t->ep, VIRTIO_IOMMU_ATTACH_F_BYPASS) == VIRTIO_IOMMU_S_OK);
 	fill(PG_BYP, SENTINEL);
 	check("bypass.domain_dma_is_identity",
 	      edu_dma_to_dev(&t->edu, GPA(PG_SRC), 0, LEN) == 0 &&
 	      edu_dma_to_ram(&t->edu, 0, GPA(PG_BYP), LEN) == 0 &&
 	      !memcmp(pages[PG_BYP], pages[PG_SRC], LEN));
-	check("bypass.detach", viommu_detach(&t->v, d, t->ep) == VIOMMU_S_OK);
+	check("bypass.detach", viommu_detach(&t->v, d, t->ep) == VIRTIO_IOMMU_S_OK);
 	fill(PG_BYP, SENTINEL);
 	viommu_set_bypass(&t->v, 1);
 	check("bypass.config_bypass_passes_unattached",
@@ -228,7 +228,7 @@ static void test_bypass(struct iso *t)
 	      !memcmp(pages[PG_BYP], pages[PG_SRC], LEN));
 	check("bypass.config_bypass_off_again", viommu_set_bypass(&t->v, 0) == 0);
 	blocked_write(t, "bypass.off_blocks_unattached", GPA(PG_SENT), PG_SENT,
-		      VIOMMU_FAULT_R_DOMAIN);
+		      VIRTIO_IOMMU_FAULT_R_DOMAIN);
 }
 
 static int setup_devices(struct iso *t, const struct hvm_start_info *si)
@@ -244,7 +244,7 @@ static int setup_devices(struct iso *t, const struct hvm_start_info *si)
 	check("edu.id", (edu_id(&t->edu) & 0xff) == 0xed);
 	check("edu.liveness_inverts", edu_alive(&t->edu));
 	check("edu.factorial_5", !edu_factorial(&t->edu, 5, &fact) && fact == 120);
-	if (viommu_has(&t->v, VIOMMU_F_BYPASS_CONFIG))
+	if (viommu_has(&t->v, VIRTIO_IOMMU_F_BYPASS_CONFIG))
 		check("setup.bypass_config_off", viommu_set_bypass(&t->v, 0) == 0);
 	return 0;
 }
@@ -255,9 +255,9 @@ static void run_tests(struct iso *t, const struct hvm_start_info *si)
 	uint32_t dom = iso_new_domain(t);
 
 	test_unattached(t);
-	if (viommu_has(&t->v, VIOMMU_F_PROBE))
+	if (viommu_has(&t->v, VIRTIO_IOMMU_F_PROBE))
 		viommu_probe(&t->v, t->ep, probe_buf, NULL);	/* SHOULD precede ATTACH */
-	if (!check("setup.attach_edu", viommu_attach(&t->v, dom, t->ep, 0) == VIOMMU_S_OK))
+	if (!check("setup.attach_edu", viommu_attach(&t->v, dom, t->ep, 0) == VIRTIO_IOMMU_S_OK))
 		return;
 	test_positive(t, dom);
 	test_bad_address(t);

@@ -29,9 +29,9 @@ static void expect_refused(struct iso *t, uint32_t dom, const char *name, uint64
 	st = viommu_map(&t->v, dom, iova, iova + len - 1, phys, flags);
 	printf("  %s: MAP phys 0x%lx len 0x%lx flags 0x%x -> %s\n", name, phys, len, flags,
 	       viommu_status_name(st));
-	check_dev(name, st > VIOMMU_S_OK, t->lax_ownership,
+	check_dev(name, st > VIRTIO_IOMMU_S_OK, t->lax_ownership,
 		  "ownership=lax: this device accepted it");
-	if (st == VIOMMU_S_OK)
+	if (st == VIRTIO_IOMMU_S_OK)
 		viommu_unmap(&t->v, dom, iova, iova + len - 1);
 }
 
@@ -55,9 +55,9 @@ static void mmio_checks(struct iso *t, uint32_t dom)
 	uint64_t bar = t->edu.pci.bar[0].addr;
 
 	expect_refused(t, dom, "ownership.map_edu_bar_refused", bar, PAGE, VIOMMU_MAP_F_RW);
-	if (viommu_has(&t->v, VIOMMU_F_MMIO))
+	if (viommu_has(&t->v, VIRTIO_IOMMU_F_MMIO))
 		expect_refused(t, dom, "ownership.map_emulated_bar_with_mmio_flag_refused", bar,
-			       PAGE, VIOMMU_MAP_F_RW | VIOMMU_MAP_F_MMIO);
+			       PAGE, VIOMMU_MAP_F_RW | VIRTIO_IOMMU_MAP_F_MMIO);
 	expect_refused(t, dom, "ownership.map_msi_window_refused", MSI_WINDOW, PAGE,
 		       VIOMMU_MAP_F_RW);
 	if (pci_uses_ecam())
@@ -96,11 +96,11 @@ void iso_ownership(struct iso *t, const struct hvm_start_info *si)
 
 	printf("-- ownership: MAP must name this guest's RAM (%s)\n",
 	       t->lax_ownership ? "lax" : "strict");
-	if (!check("ownership.attach", viommu_attach(&t->v, dom, t->ep, 0) == VIOMMU_S_OK))
+	if (!check("ownership.attach", viommu_attach(&t->v, dom, t->ep, 0) == VIRTIO_IOMMU_S_OK))
 		return;
 	st = viommu_map(&t->v, dom, iova, iova + PAGE - 1, (uint64_t)(uintptr_t)ram_page,
 			VIOMMU_MAP_F_RW);
-	check("ownership.map_guest_ram_accepted", st == VIOMMU_S_OK);
+	check("ownership.map_guest_ram_accepted", st == VIRTIO_IOMMU_S_OK);
 	mmio_checks(t, dom);
 	if (si && si->magic == HVM_START_MAGIC_VALUE)
 		ram_edge_checks(t, dom, si);

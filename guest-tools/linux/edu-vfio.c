@@ -18,19 +18,7 @@
 #include <unistd.h>
 
 #include "vfio-user.h"
-
-#define EDU_VENDOR	0x1234
-#define EDU_DEVICE	0x11e8
-#define EDU_IDENT	0x00
-#define EDU_LIVENESS	0x04
-#define EDU_DMA_SRC	0x80
-#define EDU_DMA_DST	0x88
-#define EDU_DMA_CNT	0x90
-#define EDU_DMA_CMD	0x98
-#define EDU_CMD_RUN	0x1
-#define EDU_CMD_TO_RAM	0x2	/* 0: RAM -> device buffer; 1: device buffer -> RAM */
-#define EDU_BUF		0x40000	/* device buffer address on the device side */
-#define EDU_DMA_LIMIT	(1ull << 28)	/* edu masks DMA addresses to 28 bits */
+#include "vmm/edu_regs.h"
 
 #define PAGE		4096ull
 #define IOVA_DATA	0x01000000ull	/* 2 pages: source and destination */
@@ -95,11 +83,11 @@ static void sleep_ms(long ms)
 static int edu_wait_idle(struct vfu_dev *d)
 {
 	for (int i = 0; i < DMA_TIMEOUT_MS; i++) {
-		uint32_t cmd = vfu_bar0_read32(d, EDU_DMA_CMD);
+		uint32_t cmd = vfu_bar0_read32(d, EDU_REG_DMA_CMD);
 
 		if (cmd == ~0u)
 			return -EIO;
-		if (!(cmd & EDU_CMD_RUN))
+		if (!(cmd & EDU_DMA_CMD_RUN))
 			return 0;
 		sleep_ms(1);
 	}
@@ -113,21 +101,21 @@ static int edu_dma(struct vfu_dev *d, uint64_t src, uint64_t dst, uint32_t cnt, 
 
 	if (ret)
 		return ret;
-	vfu_bar0_write32(d, EDU_DMA_SRC, (uint32_t)src);
-	vfu_bar0_write32(d, EDU_DMA_DST, (uint32_t)dst);
-	vfu_bar0_write32(d, EDU_DMA_CNT, cnt);
-	vfu_bar0_write32(d, EDU_DMA_CMD, cmd | EDU_CMD_RUN);
+	vfu_bar0_write32(d, EDU_REG_DMA_SRC, (uint32_t)src);
+	vfu_bar0_write32(d, EDU_REG_DMA_DST, (uint32_t)dst);
+	vfu_bar0_write32(d, EDU_REG_DMA_COUNT, cnt);
+	vfu_bar0_write32(d, EDU_REG_DMA_CMD, cmd | EDU_DMA_CMD_RUN);
 	return edu_wait_idle(d);
 }
 
 static int to_dev(struct ctx *c, uint64_t iova)
 {
-	return edu_dma(c->dev, iova, EDU_BUF, PAGE, 0);
+	return edu_dma(c->dev, iova, EDU_DMA_BUF_ADDR, PAGE, 0);
 }
 
 static int from_dev(struct ctx *c, uint64_t iova)
 {
-	return edu_dma(c->dev, EDU_BUF, iova, PAGE, EDU_CMD_TO_RAM);
+	return edu_dma(c->dev, EDU_DMA_BUF_ADDR, iova, PAGE, EDU_DMA_CMD_TO_RAM);
 }
 
 /* Load the device buffer with pattern seed through the probe page. */
@@ -139,15 +127,15 @@ static int load_dev(struct ctx *c, uint32_t seed)
 
 static bool edu_alive(struct vfu_dev *d)
 {
-	vfu_bar0_write32(d, EDU_LIVENESS, 0x0badf00d);
-	return vfu_bar0_read32(d, EDU_LIVENESS) == ~0x0badf00du;
+	vfu_bar0_write32(d, EDU_REG_LIVENESS, 0x0badf00d);
+	return vfu_bar0_read32(d, EDU_REG_LIVENESS) == ~0x0badf00du;
 }
 
 /* ---- tests ---- */
 
 static int t_ident(struct ctx *c, char *why, size_t len)
 {
-	uint32_t id = vfu_bar0_read32(c->dev, EDU_IDENT);
+	uint32_t id = vfu_bar0_read32(c->dev, EDU_REG_IDENT);
 
 	snprintf(why, len, "ident %#x (want 0x??????ed)", id);
 	return (id & 0xff) == 0xed;
@@ -160,8 +148,8 @@ static int t_liveness(struct ctx *c, char *why, size_t len)
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
 		uint32_t got;
 
-		vfu_bar0_write32(c->dev, EDU_LIVENESS, vals[i]);
-		got = vfu_bar0_read32(c->dev, EDU_LIVENESS);
+		vfu_bar0_write32(c->dev, EDU_REG_LIVENESS, vals[i]);
+		got = vfu_bar0_read32(c->dev, EDU_REG_LIVENESS);
 		if (got != ~vals[i]) {
 			snprintf(why, len, "wrote %#x, read %#x", vals[i], got);
 			return 0;
@@ -196,7 +184,7 @@ static int t_dma_from_device(struct ctx *c, char *why, size_t len)
 
 	memset(dst, 0x5a, PAGE);
 	if (!ret)
-		ret = edu_dma(c->dev, EDU_BUF, IOVA_DATA + PAGE + 128, 256, EDU_CMD_TO_RAM);
+		ret = edu_dma(c->dev, EDU_DMA_BUF_ADDR, IOVA_DATA + PAGE + 128, 256, EDU_DMA_CMD_TO_RAM);
 	if (ret) {
 		snprintf(why, len, "edu DMA did not finish: %s", strerror(-ret));
 		return 0;
@@ -391,7 +379,7 @@ static uint64_t phys_addr(int pagemap, const void *va)
 
 static bool usable_victim(uint64_t pa)
 {
-	return pa && pa < EDU_DMA_LIMIT && (pa + PAGE <= IOVA_DATA || pa > IOVA_HOLE + PAGE);
+	return pa && pa <= EDU_DMA_MASK_DEFAULT && (pa + PAGE <= IOVA_DATA || pa > IOVA_HOLE + PAGE);
 }
 
 /* Keep one page whose physical address the edu can reach, free the others. */
@@ -509,9 +497,9 @@ int main(int argc, char **argv)
 		usage(ret > 0 ? stdout : stderr);
 		return ret > 0 ? 0 : 2;
 	}
-	if (!bdf[0] && vfu_find_pci(EDU_VENDOR, EDU_DEVICE, bdf, sizeof(bdf))) {
+	if (!bdf[0] && vfu_find_pci(EDU_VENDOR_ID, EDU_DEVICE_ID, bdf, sizeof(bdf))) {
 		printf("SKIP: no edu device (%04x:%04x) in /sys/bus/pci/devices\n",
-		       EDU_VENDOR, EDU_DEVICE);
+		       EDU_VENDOR_ID, EDU_DEVICE_ID);
 		return 77;
 	}
 	ret = vfu_open(&c.dev, be, bdf, rw, why, sizeof(why));

@@ -16,7 +16,7 @@
 /* One fault naming the edu, the reason and an address in [iova, iova+LEN). */
 static void expect_fault(struct ns *t, const char *what, uint8_t reason, uint64_t iova)
 {
-	struct viommu_fault f;
+	struct virtio_iommu_fault f;
 	bool ok = viommu_poll_fault(&t->v, &f, FAULT_TIMEOUT_MS) == 0;
 
 	if (!checkf(ok, "%s_fault_reported", what))
@@ -25,8 +25,8 @@ static void expect_fault(struct ns *t, const char *what, uint8_t reason, uint64_
 	       f.endpoint, f.address);
 	checkf(f.endpoint == t->ep, "%s_fault_endpoint", what);
 	checkf(f.reason == reason, "%s_fault_reason_%s", what,
-	       reason == VIOMMU_FAULT_R_DOMAIN ? "domain" : "mapping");
-	checkf(!(f.flags & VIOMMU_FAULT_F_ADDRESS) || (f.address >= iova && f.address - iova < LEN),
+	       reason == VIRTIO_IOMMU_FAULT_R_DOMAIN ? "domain" : "mapping");
+	checkf(!(f.flags & VIRTIO_IOMMU_FAULT_F_ADDRESS) || (f.address >= iova && f.address - iova < LEN),
 	       "%s_fault_address", what);
 	viommu_drain_faults(&t->v);
 }
@@ -48,7 +48,7 @@ static void refused(struct ns *t, const char *name, uint64_t root)
 	int st = viommu_attach_table(&t->v, ns_new_domain(t), t->ep, root);
 
 	printf("  %s: ATTACH_TABLE root 0x%lx -> %s\n", name, root, viommu_status_name(st));
-	check(name, st == VIOMMU_S_RANGE);
+	check(name, st == VIRTIO_IOMMU_S_RANGE);
 }
 
 void ns_attach_refusals(struct ns *t)
@@ -79,23 +79,23 @@ static void test_cleared(struct ns *t)
 	      ns_dma_out(t, IOVA_CLEAR) == 0 && ns_landed(ns_pages[PG_CLR]));
 	s1_store(pte, 0);
 	check("cleared.invalidate_ok",
-	      viommu_invalidate(&t->v, t->dom, VIOMMU_X_INV_F_LEAF, 12, IOVA_CLEAR,
-				IOVA_CLEAR + PAGE - 1) == VIOMMU_S_OK);
-	blocked_write(t, "cleared.after_invalidate", IOVA_CLEAR, PG_CLR, VIOMMU_FAULT_R_MAPPING);
+	      viommu_invalidate(&t->v, t->dom, VIRTIO_IOMMU_X_INV_F_LEAF, 12, IOVA_CLEAR,
+				IOVA_CLEAR + PAGE - 1) == VIRTIO_IOMMU_S_OK);
+	blocked_write(t, "cleared.after_invalidate", IOVA_CLEAR, PG_CLR, VIRTIO_IOMMU_FAULT_R_MAPPING);
 }
 
 /* After DETACH the domain is gone; attaching the same table again works. */
 static void test_detached(struct ns *t)
 {
-	check("detached.detach_ok", viommu_detach(&t->v, t->dom, t->ep) == VIOMMU_S_OK);
-	blocked_write(t, "detached.old_iova", IOVA_DST, PG_DST, VIOMMU_FAULT_R_DOMAIN);
-	blocked_write(t, "detached.identity", GPA(PG_SENT), PG_SENT, VIOMMU_FAULT_R_DOMAIN);
+	check("detached.detach_ok", viommu_detach(&t->v, t->dom, t->ep) == VIRTIO_IOMMU_S_OK);
+	blocked_write(t, "detached.old_iova", IOVA_DST, PG_DST, VIRTIO_IOMMU_FAULT_R_DOMAIN);
+	blocked_write(t, "detached.identity", GPA(PG_SENT), PG_SENT, VIRTIO_IOMMU_FAULT_R_DOMAIN);
 	check("reattach.attach_table_ok",
 	      viommu_attach_table(&t->v, t->dom, t->ep, (uint64_t)(uintptr_t)t->s1.root) ==
-	      VIOMMU_S_OK);
+	      VIRTIO_IOMMU_S_OK);
 	ns_fill(PG_DST, 0);
 	check("reattach.dma_lands", ns_dma_out(t, IOVA_DST) == 0 && ns_landed(ns_pages[PG_DST]));
-	check("reattach.detach_ok", viommu_detach(&t->v, t->dom, t->ep) == VIOMMU_S_OK);
+	check("reattach.detach_ok", viommu_detach(&t->v, t->dom, t->ep) == VIRTIO_IOMMU_S_OK);
 }
 
 /* Entries a driver must never write: the walk or the output check faults. */
@@ -107,20 +107,20 @@ static void test_hostile(struct ns *t)
 	printf("-- hostile entries: outputs and tables outside RAM, reserved bits\n");
 	s1_store(s1_leaf(&t->s1, IOVA_TO_BAR, 1),
 		 s1_pte(t->edu.pci.bar[0].addr & ~(uint64_t)(PAGE - 1), 1, true));
-	blocked_write(t, "hostile.leaf_to_edu_bar", IOVA_TO_BAR, -1, VIOMMU_FAULT_R_MAPPING);
+	blocked_write(t, "hostile.leaf_to_edu_bar", IOVA_TO_BAR, -1, VIRTIO_IOMMU_FAULT_R_MAPPING);
 	if (t->ram_top) {
 		s1_store(s1_leaf(&t->s1, IOVA_TO_BEYOND, 1),
 			 s1_pte(ALIGN_UP(t->ram_top, PAGE), 1, true));
 		blocked_write(t, "hostile.leaf_beyond_ram", IOVA_TO_BEYOND, -1,
-			      VIOMMU_FAULT_R_MAPPING);
+			      VIRTIO_IOMMU_FAULT_R_MAPPING);
 	}
 	s1_store(pd, s1_pte(MSI_WINDOW, 1, true));		/* a PT in the MSI window */
 	blocked_write(t, "hostile.table_in_msi_window", IOVA_HOSTILE_PT, -1,
-		      VIOMMU_FAULT_R_MAPPING);
+		      VIRTIO_IOMMU_FAULT_R_MAPPING);
 	s1_store(pd, s1_pte(rsvd_2m, 2, true));			/* misaligned 2 MiB leaf */
 	memset(ns_big, SENTINEL, PAGE);
 	blocked_write(t, "hostile.misaligned_2m_leaf", IOVA_HOSTILE_PT, -1,
-		      VIOMMU_FAULT_R_MAPPING);
+		      VIRTIO_IOMMU_FAULT_R_MAPPING);
 	check("hostile.misaligned_2m_leaf_target_untouched",
 	      mem_find_not(ns_big, SENTINEL, PAGE) == PAGE);
 	s1_store(pd, 0);
@@ -130,11 +130,11 @@ void ns_isolation(struct ns *t)
 {
 	test_hostile(t);
 	printf("-- bad-address: entries that are not present\n");
-	blocked_write(t, "not_present.pte", IOVA_HOLE, -1, VIOMMU_FAULT_R_MAPPING);
+	blocked_write(t, "not_present.pte", IOVA_HOLE, -1, VIRTIO_IOMMU_FAULT_R_MAPPING);
 	blocked_write(t, "not_present.pde_identity", GPA(PG_SENT), PG_SENT,
-		      VIOMMU_FAULT_R_MAPPING);
+		      VIRTIO_IOMMU_FAULT_R_MAPPING);
 	printf("-- permissions: device write through a read-only leaf\n");
-	blocked_write(t, "read_only.write", IOVA_RO, PG_RO, VIOMMU_FAULT_R_MAPPING);
+	blocked_write(t, "read_only.write", IOVA_RO, PG_RO, VIRTIO_IOMMU_FAULT_R_MAPPING);
 	printf("-- invalid-use: DMA after the PTE was cleared and invalidated\n");
 	test_cleared(t);
 	printf("-- bad-device: DMA after DETACH\n");

@@ -117,8 +117,8 @@ static void test_swap(struct ns *t)
 	check("swap.before_invalidate_old_xor_new", rc == 0 && old != new &&
 	      (old ? ns_untouched(PG_NEW, SENTINEL) : ns_untouched(PG_OLD, SENTINEL)));
 	check("swap.invalidate_range_ok",
-	      viommu_invalidate(&t->v, t->dom, VIOMMU_X_INV_F_LEAF, 12, IOVA_SWAP,
-				IOVA_SWAP + PAGE - 1) == VIOMMU_S_OK);
+	      viommu_invalidate(&t->v, t->dom, VIRTIO_IOMMU_X_INV_F_LEAF, 12, IOVA_SWAP,
+				IOVA_SWAP + PAGE - 1) == VIRTIO_IOMMU_S_OK);
 	ns_fill(PG_OLD, SENTINEL);
 	ns_fill(PG_NEW, SENTINEL);
 	check("swap.after_invalidate_new_only", ns_dma_out(t, IOVA_SWAP) == 0 &&
@@ -128,7 +128,7 @@ static void test_swap(struct ns *t)
 	check("swap.after_invalidate_read_sees_new", read_back(t, IOVA_SWAP, ns_pages[PG_NEW]));
 	/* Back to the old page, this time with INVALIDATE ALL. */
 	s1_store(pte, s1_pte(GPA(PG_OLD), 1, true));
-	check("swap.invalidate_all_ok", viommu_invalidate_all(&t->v, t->dom) == VIOMMU_S_OK);
+	check("swap.invalidate_all_ok", viommu_invalidate_all(&t->v, t->dom) == VIRTIO_IOMMU_S_OK);
 	ns_fill(PG_OLD, SENTINEL);
 	ns_fill(PG_NEW, SENTINEL);
 	check("swap.after_invalidate_all_old_only", ns_dma_out(t, IOVA_SWAP) == 0 &&
@@ -141,9 +141,9 @@ static int setup_devices(struct ns *t, const struct hvm_start_info *si)
 	uint16_t bdf;
 
 	if (setup_viommu_edu(si, VIOMMU_WANT_NESTED, &t->v, &t->edu, &t->ep, &bdf) ||
-	    !check("setup.nested_negotiated", viommu_has(&t->v, VIOMMU_F_X_NESTED)))
+	    !check("setup.nested_negotiated", viommu_has(&t->v, VIRTIO_IOMMU_F_X_NESTED)))
 		return -1;
-	if (viommu_has(&t->v, VIOMMU_F_BYPASS_CONFIG))
+	if (viommu_has(&t->v, VIRTIO_IOMMU_F_BYPASS_CONFIG))
 		check("setup.bypass_config_off", viommu_set_bypass(&t->v, 0) == 0);
 	printf("edu %02x:%02x.%x endpoint 0x%x BAR0 0x%lx, ram_top 0x%lx\n", bdf >> 8,
 	       (bdf >> 3) & 31, bdf & 7, t->ep, t->edu.mmio, t->ram_top);
@@ -154,7 +154,7 @@ static int setup_devices(struct ns *t, const struct hvm_start_info *si)
 	t->dom = ns_new_domain(t);
 	return check("setup.attach_table",
 		     viommu_attach_table(&t->v, t->dom, t->ep,
-					 (uint64_t)(uintptr_t)t->s1.root) == VIOMMU_S_OK) ? 0 : -1;
+					 (uint64_t)(uintptr_t)t->s1.root) == VIRTIO_IOMMU_S_OK) ? 0 : -1;
 }
 
 int guest_main(const struct hvm_start_info *si)

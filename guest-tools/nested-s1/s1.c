@@ -12,7 +12,7 @@
 #include "lib.h"
 
 #define POOL_PAGES	8
-#define TABLE_FLAGS	(VIOMMU_X_PTE_P | VIOMMU_X_PTE_RW | VIOMMU_X_PTE_US)
+#define TABLE_FLAGS	(VIRTIO_IOMMU_X_PTE_P | VIRTIO_IOMMU_X_PTE_RW | VIRTIO_IOMMU_X_PTE_US)
 
 static uint64_t pool[POOL_PAGES][512] __attribute__((aligned(PAGE)));
 
@@ -48,8 +48,8 @@ void s1_store(volatile uint64_t *e, uint64_t val)
 
 uint64_t s1_pte(uint64_t gpa, int level, bool writable)
 {
-	return (gpa & VIOMMU_X_PTE_ADDR) | VIOMMU_X_PTE_P | VIOMMU_X_PTE_US |
-	       (writable ? VIOMMU_X_PTE_RW : 0) | (level == 2 ? VIOMMU_X_PTE_PS : 0);
+	return (gpa & VIRTIO_IOMMU_X_PTE_ADDR) | VIRTIO_IOMMU_X_PTE_P | VIRTIO_IOMMU_X_PTE_US |
+	       (writable ? VIRTIO_IOMMU_X_PTE_RW : 0) | (level == 2 ? VIRTIO_IOMMU_X_PTE_PS : 0);
 }
 
 /* Table holding iova's entry at level; creates missing tables when asked. */
@@ -61,7 +61,7 @@ static uint64_t *table_for(struct s1 *s, uint64_t iova, int level, bool create)
 	for (l = 4; l > level; l--) {
 		volatile uint64_t *e = &t[index_of(iova, l)];
 
-		if (!(*e & VIOMMU_X_PTE_P)) {
+		if (!(*e & VIRTIO_IOMMU_X_PTE_P)) {
 			if (!create)
 				return NULL;
 			next = table_alloc(s);
@@ -69,7 +69,7 @@ static uint64_t *table_for(struct s1 *s, uint64_t iova, int level, bool create)
 				return NULL;
 			s1_store(e, (uint64_t)(uintptr_t)next | TABLE_FLAGS);
 		}
-		t = (uint64_t *)(uintptr_t)(*e & VIOMMU_X_PTE_ADDR);
+		t = (uint64_t *)(uintptr_t)(*e & VIRTIO_IOMMU_X_PTE_ADDR);
 	}
 	return t;
 }

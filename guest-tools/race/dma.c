@@ -50,9 +50,9 @@ static void ops_b_once(struct ops_dma *o, unsigned cpu)
 	spin_lock(&c->vlock);
 	rc = viommu_map(&c->viommu, DMA_DOMAIN, iova, iova + 4095, pa, VIOMMU_MAP_F_RW);
 	/* S_NOENT: the edu is detached and its domain went with it. */
-	ok = rc == VIOMMU_S_NOENT ||
-	     (rc == VIOMMU_S_OK &&
-	      viommu_unmap(&c->viommu, DMA_DOMAIN, iova, iova + 4095) == VIOMMU_S_OK);
+	ok = rc == VIRTIO_IOMMU_S_NOENT ||
+	     (rc == VIRTIO_IOMMU_S_OK &&
+	      viommu_unmap(&c->viommu, DMA_DOMAIN, iova, iova + 4095) == VIRTIO_IOMMU_S_OK);
 	spin_unlock(&c->vlock);
 	atomic_add32(ok ? &o->b_ops : &o->b_bad, 1);
 }
@@ -109,7 +109,7 @@ static bool cycle_page(struct ops_dma *o, unsigned k, bool detach, unsigned *lan
 	memset(p, 0, 4096);
 	spin_lock(&c->vlock);
 	ok = viommu_map(&c->viommu, DMA_DOMAIN, o->iova, o->iova + 4095, (uintptr_t)p,
-			VIOMMU_MAP_F_RW) == VIOMMU_S_OK;
+			VIOMMU_MAP_F_RW) == VIRTIO_IOMMU_S_OK;
 	spin_unlock(&c->vlock);
 	if (!ok)
 		return false;
@@ -118,17 +118,17 @@ static bool cycle_page(struct ops_dma *o, unsigned k, bool detach, unsigned *lan
 		(*landed)++;
 	spin_lock(&c->vlock);
 	if (detach)
-		removed = viommu_detach(&c->viommu, DMA_DOMAIN, c->edu_ep) == VIOMMU_S_OK;
+		removed = viommu_detach(&c->viommu, DMA_DOMAIN, c->edu_ep) == VIRTIO_IOMMU_S_OK;
 	else
 		removed = viommu_unmap(&c->viommu, DMA_DOMAIN, o->iova, o->iova + 4095) ==
-			  VIOMMU_S_OK;
+			  VIRTIO_IOMMU_S_OK;
 	if (removed)
 		memset(p, POISON, 4096);
 	if (detach) {
 		/* The domain may have gone with its last endpoint (S_NOENT). */
 		rc = viommu_unmap(&c->viommu, DMA_DOMAIN, o->iova, o->iova + 4095);
-		ok = rc == VIOMMU_S_OK || rc == VIOMMU_S_NOENT;
-		ok = viommu_attach(&c->viommu, DMA_DOMAIN, c->edu_ep, 0) == VIOMMU_S_OK && ok;
+		ok = rc == VIRTIO_IOMMU_S_OK || rc == VIRTIO_IOMMU_S_NOENT;
+		ok = viommu_attach(&c->viommu, DMA_DOMAIN, c->edu_ep, 0) == VIRTIO_IOMMU_S_OK && ok;
 	}
 	viommu_drain_faults(&c->viommu);
 	spin_unlock(&c->vlock);
@@ -146,11 +146,11 @@ static bool setup(struct ops_dma *o, bool *can_detach)
 	spin_lock(&c->vlock);
 	ok = !viommu_reinit(&c->viommu);
 	*can_detach = ok && viommu_set_bypass(&c->viommu, 0) == 0;
-	ok = ok && viommu_attach(&c->viommu, DMA_DOMAIN, c->edu_ep, 0) == VIOMMU_S_OK;
+	ok = ok && viommu_attach(&c->viommu, DMA_DOMAIN, c->edu_ep, 0) == VIRTIO_IOMMU_S_OK;
 	ok = ok && viommu_map(&c->viommu, DMA_DOMAIN, o->iova, o->iova + 4095,
-			      (uintptr_t)pattern_page, VIOMMU_MAP_F_RW) == VIOMMU_S_OK;
+			      (uintptr_t)pattern_page, VIOMMU_MAP_F_RW) == VIRTIO_IOMMU_S_OK;
 	ok = ok && !edu_dma_to_dev(&c->edu, o->iova, 0, DMA_LEN);
-	ok = viommu_unmap(&c->viommu, DMA_DOMAIN, o->iova, o->iova + 4095) == VIOMMU_S_OK && ok;
+	ok = viommu_unmap(&c->viommu, DMA_DOMAIN, o->iova, o->iova + 4095) == VIRTIO_IOMMU_S_OK && ok;
 	spin_unlock(&c->vlock);
 	return ok;
 }

@@ -48,8 +48,8 @@ uint8_t *race_page(unsigned i)
 /* A harmless request for the virtio-iommu: DETACH of nothing (S_NOENT). */
 static void fill_iommu_req(uint8_t *b)
 {
-	struct viommu_req_detach r = {
-		.head.type = VIOMMU_T_DETACH, .domain = 0xfffe, .endpoint = 0xfffffe,
+	struct virtio_iommu_req_detach r = {
+		.head.type = VIRTIO_IOMMU_T_DETACH, .domain = 0xfffe, .endpoint = 0xfffffe,
 	};
 
 	memcpy(b, &r, sizeof(r));

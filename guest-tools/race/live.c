@@ -65,13 +65,13 @@ static bool viommu_ops_locked(struct race_ctx *c, uint32_t ep)
 	uint64_t a = (uintptr_t)p;
 	bool ok;
 
-	ok = viommu_attach(&c->viommu, LIVE_DOMAIN, ep, 0) == VIOMMU_S_OK;
+	ok = viommu_attach(&c->viommu, LIVE_DOMAIN, ep, 0) == VIRTIO_IOMMU_S_OK;
 	ok = ok && viommu_map(&c->viommu, LIVE_DOMAIN, a, a + 4095, a,
-			      VIOMMU_MAP_F_RW) == VIOMMU_S_OK;
+			      VIOMMU_MAP_F_RW) == VIRTIO_IOMMU_S_OK;
 	if (ok && c->have_edu && ep == c->edu_ep)
 		ok = edu_round_trip_locked(c, a, p);
-	ok = viommu_unmap(&c->viommu, LIVE_DOMAIN, a, a + 4095) == VIOMMU_S_OK && ok;
-	return viommu_detach(&c->viommu, LIVE_DOMAIN, ep) == VIOMMU_S_OK && ok;
+	ok = viommu_unmap(&c->viommu, LIVE_DOMAIN, a, a + 4095) == VIRTIO_IOMMU_S_OK && ok;
+	return viommu_detach(&c->viommu, LIVE_DOMAIN, ep) == VIRTIO_IOMMU_S_OK && ok;
 }
 
 static bool viommu_alive(struct race_ctx *c)
@@ -80,13 +80,13 @@ static bool viommu_alive(struct race_ctx *c)
 
 	spin_lock(&c->vlock);
 	ok = !viommu_reinit(&c->viommu);
-	if (ok && viommu_has(&c->viommu, VIOMMU_F_BYPASS_CONFIG))
+	if (ok && viommu_has(&c->viommu, VIRTIO_IOMMU_F_BYPASS_CONFIG))
 		ok = viommu_set_bypass(&c->viommu, 0) == 0;
 	if (ok && c->have_any_ep)
 		ok = viommu_ops_locked(c, c->have_edu ? c->edu_ep : c->any_ep);
 	else if (ok)	/* no endpoint: a MAP must still complete (no such domain) */
 		ok = viommu_map(&c->viommu, LIVE_DOMAIN, 0, 4095, 0x100000,
-				VIOMMU_MAP_F_RW) == VIOMMU_S_NOENT;
+				VIOMMU_MAP_F_RW) == VIRTIO_IOMMU_S_NOENT;
 	spin_unlock(&c->vlock);
 	return ok;
 }

@@ -13,7 +13,7 @@
 
 int edu_find(unsigned index, struct pci_func *out)
 {
-	return pci_find(EDU_VENDOR, EDU_DEVICE, index, out);
+	return pci_find(EDU_VENDOR_ID, EDU_DEVICE_ID, index, out);
 }
 
 int edu_open(struct edu *e, const struct pci_func *f)
@@ -33,7 +33,7 @@ int edu_open(struct edu *e, const struct pci_func *f)
 
 uint32_t edu_id(const struct edu *e)
 {
-	return mmio_read32(e->mmio + EDU_REG_ID);
+	return mmio_read32(e->mmio + EDU_REG_IDENT);
 }
 
 bool edu_alive(const struct edu *e)
@@ -65,7 +65,7 @@ int edu_factorial(const struct edu *e, uint32_t n, uint32_t *out)
 
 static bool dma_busy(const struct edu *e)
 {
-	return mmio_read32(e->mmio + EDU_REG_DMA_CMD) & EDU_DMA_START;
+	return mmio_read32(e->mmio + EDU_REG_DMA_CMD) & EDU_DMA_CMD_RUN;
 }
 
 int edu_dma(const struct edu *e, uint64_t src, uint64_t dst, uint32_t count, uint32_t cmd)
@@ -78,7 +78,7 @@ int edu_dma(const struct edu *e, uint64_t src, uint64_t dst, uint32_t count, uin
 	mmio_write64(e->mmio + EDU_REG_DMA_DST, dst);
 	mmio_write32(e->mmio + EDU_REG_DMA_COUNT, count);
 	barrier();	/* the DMA may read the buffer we just filled */
-	mmio_write32(e->mmio + EDU_REG_DMA_CMD, cmd | EDU_DMA_START);
+	mmio_write32(e->mmio + EDU_REG_DMA_CMD, cmd | EDU_DMA_CMD_RUN);
 	timeout_start(&t, EDU_DMA_TIMEOUT_MS);
 	while (dma_busy(e)) {
 		if (timeout_expired(&t))
@@ -90,10 +90,10 @@ int edu_dma(const struct edu *e, uint64_t src, uint64_t dst, uint32_t count, uin
 
 int edu_dma_to_dev(const struct edu *e, uint64_t iova, uint32_t off, uint32_t count)
 {
-	return edu_dma(e, iova, EDU_BUF_ADDR + off, count, 0);
+	return edu_dma(e, iova, (uint64_t)EDU_DMA_BUF_ADDR + off, count, 0);
 }
 
 int edu_dma_to_ram(const struct edu *e, uint32_t off, uint64_t iova, uint32_t count)
 {
-	return edu_dma(e, EDU_BUF_ADDR + off, iova, count, EDU_DMA_TO_RAM);
+	return edu_dma(e, (uint64_t)EDU_DMA_BUF_ADDR + off, iova, count, EDU_DMA_CMD_TO_RAM);
 }

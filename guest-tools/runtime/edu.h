@@ -12,32 +12,10 @@
 #include <stdint.h>
 
 #include "pci.h"
+#include "vmm/edu_regs.h"
 
-#define EDU_VENDOR		0x1234
-#define EDU_DEVICE		0x11e8
-
-#define EDU_REG_ID		0x00	/* 0xRRrr00ed: major, minor version */
-#define EDU_REG_LIVENESS	0x04	/* reads back the inverse of what was written */
-#define EDU_REG_FACT		0x08
-#define EDU_REG_STATUS		0x20	/* bit0: computing, bit7: irq on fact */
-#define EDU_REG_IRQ_STATUS	0x24
-#define EDU_REG_IRQ_RAISE	0x60
-#define EDU_REG_IRQ_ACK		0x64
-#define EDU_REG_DMA_SRC		0x80
-#define EDU_REG_DMA_DST		0x88
-#define EDU_REG_DMA_COUNT	0x90
-#define EDU_REG_DMA_CMD		0x98
-
-#define EDU_STATUS_COMPUTING	0x01
-#define EDU_DMA_START		0x1
-#define EDU_DMA_TO_RAM		0x2	/* device buffer -> RAM */
-#define EDU_DMA_IRQ		0x4
-
-#define EDU_BUF_ADDR		0x40000ull
-#define EDU_BUF_SIZE		4096u
+/* The device layout is vmm/edu_regs.h; this is the driver's own limit. */
 #define EDU_DMA_TIMEOUT_MS	3000
-/* QEMU's edu masks DMA addresses to 28 bits by default: keep IOVAs below. */
-#define EDU_DMA_ADDR_LIMIT	0x10000000ull
 
 struct edu {
 	struct pci_func pci;

@@ -47,19 +47,19 @@ void viommu_read_config(struct viommu *v)
 	struct viommu_config *c = &v->cfg;
 
 	*c = (struct viommu_config){ .input_end = ~0ull, .domain_end = ~0u };
-	c->page_size_mask = virtio_cfg_read64(d, VIOMMU_CFG_PAGE_SIZE_MASK);
-	if (viommu_offered(v, VIOMMU_F_INPUT_RANGE)) {
-		c->input_start = virtio_cfg_read64(d, VIOMMU_CFG_INPUT_START);
-		c->input_end = virtio_cfg_read64(d, VIOMMU_CFG_INPUT_END);
+	c->page_size_mask = virtio_cfg_read64(d, VIRTIO_IOMMU_CFG_PAGE_SIZE_MASK_OFF);
+	if (viommu_offered(v, VIRTIO_IOMMU_F_INPUT_RANGE)) {
+		c->input_start = virtio_cfg_read64(d, VIRTIO_IOMMU_CFG_INPUT_START_OFF);
+		c->input_end = virtio_cfg_read64(d, VIRTIO_IOMMU_CFG_INPUT_END_OFF);
 	}
-	if (viommu_offered(v, VIOMMU_F_DOMAIN_RANGE)) {
-		c->domain_start = virtio_cfg_read32(d, VIOMMU_CFG_DOMAIN_START);
-		c->domain_end = virtio_cfg_read32(d, VIOMMU_CFG_DOMAIN_END);
+	if (viommu_offered(v, VIRTIO_IOMMU_F_DOMAIN_RANGE)) {
+		c->domain_start = virtio_cfg_read32(d, VIRTIO_IOMMU_CFG_DOMAIN_START_OFF);
+		c->domain_end = virtio_cfg_read32(d, VIRTIO_IOMMU_CFG_DOMAIN_END_OFF);
 	}
-	if (viommu_offered(v, VIOMMU_F_PROBE))
-		c->probe_size = virtio_cfg_read32(d, VIOMMU_CFG_PROBE_SIZE);
-	if (viommu_offered(v, VIOMMU_F_BYPASS_CONFIG))
-		c->bypass = virtio_cfg_read8(d, VIOMMU_CFG_BYPASS);
+	if (viommu_offered(v, VIRTIO_IOMMU_F_PROBE))
+		c->probe_size = virtio_cfg_read32(d, VIRTIO_IOMMU_CFG_PROBE_SIZE_OFF);
+	if (viommu_offered(v, VIRTIO_IOMMU_F_BYPASS_CONFIG))
+		c->bypass = virtio_cfg_read8(d, VIRTIO_IOMMU_CFG_BYPASS_OFF);
 }
 
 static int post_event(struct viommu *v, unsigned i)
@@ -125,10 +125,10 @@ int viommu_open(struct viommu *v, const struct pci_func *f, uint64_t wanted)
 
 int viommu_set_bypass(struct viommu *v, uint8_t val)
 {
-	if (!viommu_has(v, VIOMMU_F_BYPASS_CONFIG))
+	if (!viommu_has(v, VIRTIO_IOMMU_F_BYPASS_CONFIG))
 		return -ENOTSUP;
-	virtio_cfg_write8(&v->vdev, VIOMMU_CFG_BYPASS, val);
-	v->cfg.bypass = virtio_cfg_read8(&v->vdev, VIOMMU_CFG_BYPASS);
+	virtio_cfg_write8(&v->vdev, VIRTIO_IOMMU_CFG_BYPASS_OFF, val);
+	v->cfg.bypass = virtio_cfg_read8(&v->vdev, VIRTIO_IOMMU_CFG_BYPASS_OFF);
 	return v->cfg.bypass;
 }
 
@@ -182,8 +182,8 @@ int viommu_request(struct viommu *v, const void *req, uint32_t len)
 
 int viommu_attach(struct viommu *v, uint32_t domain, uint32_t ep, uint32_t flags)
 {
-	struct viommu_req_attach r = {
-		.head.type = VIOMMU_T_ATTACH, .domain = domain, .endpoint = ep, .flags = flags,
+	struct virtio_iommu_req_attach r = {
+		.head.type = VIRTIO_IOMMU_T_ATTACH, .domain = domain, .endpoint = ep, .flags = flags,
 	};
 
 	return viommu_request(v, &r, sizeof(r));
@@ -191,8 +191,8 @@ int viommu_attach(struct viommu *v, uint32_t domain, uint32_t ep, uint32_t flags
 
 int viommu_detach(struct viommu *v, uint32_t domain, uint32_t ep)
 {
-	struct viommu_req_detach r = {
-		.head.type = VIOMMU_T_DETACH, .domain = domain, .endpoint = ep,
+	struct virtio_iommu_req_detach r = {
+		.head.type = VIRTIO_IOMMU_T_DETACH, .domain = domain, .endpoint = ep,
 	};
 
 	return viommu_request(v, &r, sizeof(r));
@@ -201,8 +201,8 @@ int viommu_detach(struct viommu *v, uint32_t domain, uint32_t ep)
 int viommu_map(struct viommu *v, uint32_t domain, uint64_t virt_start, uint64_t virt_end,
 	       uint64_t phys, uint32_t flags)
 {
-	struct viommu_req_map r = {
-		.head.type = VIOMMU_T_MAP, .domain = domain, .virt_start = virt_start,
+	struct virtio_iommu_req_map r = {
+		.head.type = VIRTIO_IOMMU_T_MAP, .domain = domain, .virt_start = virt_start,
 		.virt_end = virt_end, .phys_start = phys, .flags = flags,
 	};
 
@@ -211,8 +211,8 @@ int viommu_map(struct viommu *v, uint32_t domain, uint64_t virt_start, uint64_t 
 
 int viommu_unmap(struct viommu *v, uint32_t domain, uint64_t virt_start, uint64_t virt_end)
 {
-	struct viommu_req_unmap r = {
-		.head.type = VIOMMU_T_UNMAP, .domain = domain, .virt_start = virt_start,
+	struct virtio_iommu_req_unmap r = {
+		.head.type = VIRTIO_IOMMU_T_UNMAP, .domain = domain, .virt_start = virt_start,
 		.virt_end = virt_end,
 	};
 
@@ -221,9 +221,9 @@ int viommu_unmap(struct viommu *v, uint32_t domain, uint64_t virt_start, uint64_
 
 int viommu_attach_table(struct viommu *v, uint32_t domain, uint32_t ep, uint64_t root)
 {
-	struct viommu_req_x_attach_table r = {
-		.head.type = VIOMMU_T_X_ATTACH_TABLE, .domain = domain, .endpoint = ep,
-		.root = root, .format = VIOMMU_X_FMT_X86_64, .addr_width = VIOMMU_X_ADDR_WIDTH,
+	struct virtio_iommu_req_x_attach_table r = {
+		.head.type = VIRTIO_IOMMU_T_X_ATTACH_TABLE, .domain = domain, .endpoint = ep,
+		.root = root, .format = VIRTIO_IOMMU_X_FMT_X86_64, .addr_width = VIRTIO_IOMMU_X_ADDR_WIDTH,
 	};
 
 	return viommu_request(v, &r, sizeof(r));
@@ -232,8 +232,8 @@ int viommu_attach_table(struct viommu *v, uint32_t domain, uint32_t ep, uint64_t
 int viommu_invalidate(struct viommu *v, uint32_t domain, uint32_t flags, uint8_t granule,
 		      uint64_t start, uint64_t end)
 {
-	struct viommu_req_x_invalidate r = {
-		.head.type = VIOMMU_T_X_INVALIDATE, .domain = domain, .flags = flags,
+	struct virtio_iommu_req_x_invalidate r = {
+		.head.type = VIRTIO_IOMMU_T_X_INVALIDATE, .domain = domain, .flags = flags,
 		.granule = granule, .virt_start = start, .virt_end = end,
 	};
 
@@ -242,13 +242,13 @@ int viommu_invalidate(struct viommu *v, uint32_t domain, uint32_t flags, uint8_t
 
 int viommu_invalidate_all(struct viommu *v, uint32_t domain)
 {
-	return viommu_invalidate(v, domain, VIOMMU_X_INV_F_ALL, 0, 0, 0);
+	return viommu_invalidate(v, domain, VIRTIO_IOMMU_X_INV_F_ALL, 0, 0, 0);
 }
 
 int viommu_probe(struct viommu *v, uint32_t ep, uint8_t *props, uint32_t *used_len)
 {
 	static uint8_t in[VIOMMU_MAX_PROBE + 4];
-	struct viommu_req_probe r = { .head.type = VIOMMU_T_PROBE, .endpoint = ep };
+	struct virtio_iommu_req_probe r = { .head.type = VIRTIO_IOMMU_T_PROBE, .endpoint = ep };
 	uint32_t size = v->cfg.probe_size, used = 0;
 	int rc;
 
@@ -264,7 +264,7 @@ int viommu_probe(struct viommu *v, uint32_t ep, uint8_t *props, uint32_t *used_l
 	return finish(v, in, size + 4, used);
 }
 
-int viommu_poll_fault(struct viommu *v, struct viommu_fault *out, unsigned timeout_ms)
+int viommu_poll_fault(struct viommu *v, struct virtio_iommu_fault *out, unsigned timeout_ms)
 {
 	struct virtq *vq = &v->vdev.vq[EVENT_VQ];
 	struct timeout t;
@@ -286,7 +286,7 @@ int viommu_poll_fault(struct viommu *v, struct viommu_fault *out, unsigned timeo
 
 unsigned viommu_drain_faults(struct viommu *v)
 {
-	struct viommu_fault f;
+	struct virtio_iommu_fault f;
 	unsigned n = 0;
 
 	while (!viommu_poll_fault(v, &f, 0))

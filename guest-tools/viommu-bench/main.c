@@ -71,8 +71,8 @@ static bool dma_lands(struct bench *b)
 /* One INVALIDATE of [first, last]: 0 on S_OK. */
 static int invalidate(struct bench *b, uint32_t dom, uint64_t first, uint64_t last)
 {
-	return viommu_invalidate(&b->v, dom, VIOMMU_X_INV_F_LEAF, 12, first, last) !=
-	       VIOMMU_S_OK;
+	return viommu_invalidate(&b->v, dom, VIRTIO_IOMMU_X_INV_F_LEAF, 12, first, last) !=
+	       VIRTIO_IOMMU_S_OK;
 }
 
 static void report(const char *mode, unsigned n, unsigned requests, uint64_t map_cycles,
@@ -88,19 +88,19 @@ static void bench_shadow(struct bench *b)
 	unsigned i, bad = 0;
 	uint64_t t0, t1, t2;
 
-	check("shadow.attach", viommu_attach(&b->v, dom, b->ep, 0) == VIOMMU_S_OK);
+	check("shadow.attach", viommu_attach(&b->v, dom, b->ep, 0) == VIRTIO_IOMMU_S_OK);
 	t0 = rdtsc();
 	for (i = 0; i < b->n; i++)
 		bad += viommu_map(&b->v, dom, iova_of(i), iova_of(i) + PAGE - 1, gpa_of(i),
-				  VIOMMU_MAP_F_RW) != VIOMMU_S_OK;
+				  VIOMMU_MAP_F_RW) != VIRTIO_IOMMU_S_OK;
 	t1 = rdtsc();
 	check("shadow.dma_through_last_page", dma_lands(b));
 	t2 = rdtsc();
 	for (i = 0; i < b->n; i++)
-		bad += viommu_unmap(&b->v, dom, iova_of(i), iova_of(i) + PAGE - 1) != VIOMMU_S_OK;
+		bad += viommu_unmap(&b->v, dom, iova_of(i), iova_of(i) + PAGE - 1) != VIRTIO_IOMMU_S_OK;
 	check("shadow.every_request_ok", bad == 0);
 	report("shadow MAP/UNMAP", b->n, 2 * b->n, t1 - t0, rdtsc() - t2);
-	check("shadow.detach", viommu_detach(&b->v, dom, b->ep) == VIOMMU_S_OK);
+	check("shadow.detach", viommu_detach(&b->v, dom, b->ep) == VIRTIO_IOMMU_S_OK);
 }
 
 /* per_page: one INVALIDATE per PTE change, else one for the whole range. */
@@ -117,7 +117,7 @@ static void bench_nested(struct bench *b, bool per_page)
 	bad += s1_map(&s1, first, gpa_of(0), 1, true) != 0;
 	s1_store(s1_leaf(&s1, first, 1), 0);
 	check("nested.attach_table", viommu_attach_table(&b->v, dom, b->ep,
-		(uint64_t)(uintptr_t)s1.root) == VIOMMU_S_OK);
+		(uint64_t)(uintptr_t)s1.root) == VIRTIO_IOMMU_S_OK);
 	t0 = rdtsc();
 	for (i = 0; i < b->n; i++) {
 		bad += s1_map(&s1, iova_of(i), gpa_of(i), 1, true) != 0;
@@ -142,7 +142,7 @@ static void bench_nested(struct bench *b, bool per_page)
 	       t1 - t0, rdtsc() - t2);
 	check(per_page ? "nested.per_page.every_request_ok" : "nested.range.every_request_ok",
 	      bad == 0);
-	check("nested.detach", viommu_detach(&b->v, dom, b->ep) == VIOMMU_S_OK);
+	check("nested.detach", viommu_detach(&b->v, dom, b->ep) == VIRTIO_IOMMU_S_OK);
 }
 
 static int setup(struct bench *b, const struct hvm_start_info *si)
@@ -161,7 +161,7 @@ int guest_main(const struct hvm_start_info *si)
 	printf("viommu-bench: map and unmap %u pages of 4 KiB, guest TSC cycles\n", b.n);
 	if (!setup(&b, si)) {
 		bench_shadow(&b);
-		if (viommu_has(&b.v, VIOMMU_F_X_NESTED)) {
+		if (viommu_has(&b.v, VIRTIO_IOMMU_F_X_NESTED)) {
 			bench_nested(&b, true);
 			bench_nested(&b, false);
 		} else {

@@ -81,10 +81,10 @@ bool conf_status(struct conf *c, const char *name, int got, int want)
 
 bool conf_rejected(struct conf *c, const char *name, int got)
 {
-	if (got == VIOMMU_S_OK || got < 0)
+	if (got == VIRTIO_IOMMU_S_OK || got < 0)
 		printf("  %s: got %s (%d), expected an error status\n", name,
 		       viommu_status_name(got), got);
-	return conf_check(c, name, got > VIOMMU_S_OK);
+	return conf_check(c, name, got > VIRTIO_IOMMU_S_OK);
 }
 
 uint32_t conf_new_domain(struct conf *c)
@@ -100,7 +100,7 @@ uint32_t conf_fresh_domain(struct conf *c)
 	uint32_t d = conf_new_domain(c);
 	int st = viommu_attach(&c->v, d, c->ep, 0);
 
-	if (st != VIOMMU_S_OK)
+	if (st != VIRTIO_IOMMU_S_OK)
 		printf("  setup: ATTACH(domain %u, endpoint 0x%x) -> %s\n", d, c->ep,
 		       viommu_status_name(st));
 	return d;
@@ -122,11 +122,11 @@ static void check_features(struct conf *c)
 
 	printf("viommu: offered 0x%lx negotiated 0x%lx\n", v->vdev.offered, v->vdev.features);
 	conf_check(c, "feature.version_1_offered", v->vdev.offered & (1ull << VIRTIO_F_VERSION_1));
-	conf_check(c, "feature.map_unmap_offered", viommu_offered(v, VIOMMU_F_MAP_UNMAP));
-	conf_check(c, "feature.legacy_bypass_not_offered", !viommu_offered(v, VIOMMU_F_BYPASS));
+	conf_check(c, "feature.map_unmap_offered", viommu_offered(v, VIRTIO_IOMMU_F_MAP_UNMAP));
+	conf_check(c, "feature.legacy_bypass_not_offered", !viommu_offered(v, VIRTIO_IOMMU_F_BYPASS));
 	conf_check(c, "feature.not_both_bypass_kinds",
-		   !(viommu_offered(v, VIOMMU_F_BYPASS) &&
-		     viommu_offered(v, VIOMMU_F_BYPASS_CONFIG)));
+		   !(viommu_offered(v, VIRTIO_IOMMU_F_BYPASS) &&
+		     viommu_offered(v, VIRTIO_IOMMU_F_BYPASS_CONFIG)));
 	conf_check(c, "device.has_request_and_event_queues", virtio_num_queues(&v->vdev) >= 2);
 }
 
@@ -135,7 +135,7 @@ static void check_bypass_field(struct conf *c)
 	struct viommu *v = &c->v;
 	uint8_t orig = v->cfg.bypass;
 
-	if (!viommu_has(v, VIOMMU_F_BYPASS_CONFIG)) {
+	if (!viommu_has(v, VIRTIO_IOMMU_F_BYPASS_CONFIG)) {
 		check_skip("config.bypass_0_or_1", "BYPASS_CONFIG not offered");
 		return;
 	}
@@ -156,7 +156,7 @@ static void check_config(struct conf *c)
 	conf_check(c, "config.page_size_mask_nonzero", cfg->page_size_mask != 0);
 	conf_check(c, "config.input_range_ordered", cfg->input_start <= cfg->input_end);
 	conf_check(c, "config.domain_range_ordered", cfg->domain_start <= cfg->domain_end);
-	if (viommu_offered(&c->v, VIOMMU_F_PROBE))
+	if (viommu_offered(&c->v, VIRTIO_IOMMU_F_PROBE))
 		conf_check(c, "config.probe_size_nonzero", cfg->probe_size != 0);
 	check_bypass_field(c);
 }

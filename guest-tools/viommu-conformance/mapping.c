@@ -26,8 +26,8 @@ struct example {
 	struct step steps[8];
 };
 
-#define OK	VIOMMU_S_OK
-#define RANGE	VIOMMU_S_RANGE
+#define OK	VIRTIO_IOMMU_S_OK
+#define RANGE	VIRTIO_IOMMU_S_RANGE
 
 static const struct example examples[] = {
 	{ "unmap.spec_example_1_unmap_blank_ok", {
@@ -81,11 +81,11 @@ static int run_step(struct conf *c, uint32_t d, const struct step *st, int *want
 	case 'u':
 		return unmap_units(c, d, st->s, st->e);
 	case 'M':
-		*want = VIOMMU_S_INVAL;
+		*want = VIRTIO_IOMMU_S_INVAL;
 		return map_units(c, d, st->s, st->e);
 	default:
 		got = map_units(c, d, st->s, st->e);
-		if (got == VIOMMU_S_OK)
+		if (got == VIRTIO_IOMMU_S_OK)
 			unmap_units(c, d, st->s, st->e);
 		return got;
 	}
@@ -115,11 +115,11 @@ static void overlap_checks(struct conf *c, uint32_t d)
 	conf_status(c, "map.ok", map_units(c, d, 2, 5), OK);
 	conf_check(c, "map.tail_reserved_zero", !c->v.last_tail.reserved[0] &&
 		   !c->v.last_tail.reserved[1] && !c->v.last_tail.reserved[2]);
-	conf_status(c, "map.overlap_identical_inval", map_units(c, d, 2, 5), VIOMMU_S_INVAL);
-	conf_status(c, "map.overlap_head_inval", map_units(c, d, 0, 2), VIOMMU_S_INVAL);
-	conf_status(c, "map.overlap_tail_inval", map_units(c, d, 5, 7), VIOMMU_S_INVAL);
-	conf_status(c, "map.overlap_inside_inval", map_units(c, d, 3, 4), VIOMMU_S_INVAL);
-	conf_status(c, "map.overlap_containing_inval", map_units(c, d, 1, 6), VIOMMU_S_INVAL);
+	conf_status(c, "map.overlap_identical_inval", map_units(c, d, 2, 5), VIRTIO_IOMMU_S_INVAL);
+	conf_status(c, "map.overlap_head_inval", map_units(c, d, 0, 2), VIRTIO_IOMMU_S_INVAL);
+	conf_status(c, "map.overlap_tail_inval", map_units(c, d, 5, 7), VIRTIO_IOMMU_S_INVAL);
+	conf_status(c, "map.overlap_inside_inval", map_units(c, d, 3, 4), VIRTIO_IOMMU_S_INVAL);
+	conf_status(c, "map.overlap_containing_inval", map_units(c, d, 1, 6), VIRTIO_IOMMU_S_INVAL);
 	conf_status(c, "map.adjacent_ok", map_units(c, d, 6, 7), OK);
 	conf_status(c, "unmap.covering_two_ok", unmap_units(c, d, 0, 9), OK);
 	conf_status(c, "map.rejected_overlaps_added_nothing", map_units(c, d, 0, 9), OK);
@@ -157,17 +157,17 @@ static void flag_and_domain_checks(struct conf *c, uint32_t d)
 	uint64_t s = conf_iova(c, 0), e = conf_iova(c, 1) - 1, p = conf_phys(c, 0);
 
 	conf_status(c, "map.unknown_flag_bit3_inval",
-		    viommu_map(&c->v, d, s, e, p, RW | 1u << 3), VIOMMU_S_INVAL);
+		    viommu_map(&c->v, d, s, e, p, RW | 1u << 3), VIRTIO_IOMMU_S_INVAL);
 	conf_status(c, "map.unknown_flag_bit31_inval",
-		    viommu_map(&c->v, d, s, e, p, RW | 1u << 31), VIOMMU_S_INVAL);
+		    viommu_map(&c->v, d, s, e, p, RW | 1u << 31), VIRTIO_IOMMU_S_INVAL);
 	conf_status(c, "map.unknown_domain_noent",
-		    viommu_map(&c->v, conf_new_domain(c), s, e, p, RW), VIOMMU_S_NOENT);
+		    viommu_map(&c->v, conf_new_domain(c), s, e, p, RW), VIRTIO_IOMMU_S_NOENT);
 	conf_status(c, "unmap.unknown_domain_noent",
-		    viommu_unmap(&c->v, conf_new_domain(c), s, e), VIOMMU_S_NOENT);
+		    viommu_unmap(&c->v, conf_new_domain(c), s, e), VIRTIO_IOMMU_S_NOENT);
 	if (!conf_skip_on_qemu(c, "map.end_before_start_rejected",
 			       "QEMU 7.2 then hangs in UNMAP, docs/qemu-differences.md"))
 		conf_rejected(c, "map.end_before_start_rejected", viommu_map(&c->v, d, e, s, p, RW));
-	conf_status(c, "map.read_only_ok", viommu_map(&c->v, d, s, e, p, VIOMMU_MAP_F_READ), OK);
+	conf_status(c, "map.read_only_ok", viommu_map(&c->v, d, s, e, p, VIRTIO_IOMMU_MAP_F_READ), OK);
 	unmap_units(c, d, 0, 0);
 }
 
@@ -197,7 +197,7 @@ static void range_checks(struct conf *c, uint32_t d)
 
 static void unmap_reserved(struct conf *c, uint32_t d)
 {
-	struct viommu_req_unmap r = { .head.type = VIOMMU_T_UNMAP, .domain = d };
+	struct virtio_iommu_req_unmap r = { .head.type = VIRTIO_IOMMU_T_UNMAP, .domain = d };
 	int st;
 
 	map_units(c, d, 0, 0);
@@ -205,18 +205,18 @@ static void unmap_reserved(struct conf *c, uint32_t d)
 	r.virt_end = conf_iova(c, 1) - 1;
 	r.reserved[1] = 0x77;
 	st = viommu_request(&c->v, &r, sizeof(r));
-	if (st != OK && st != VIOMMU_S_INVAL)
+	if (st != OK && st != VIRTIO_IOMMU_S_INVAL)
 		printf("  unmap.reserved_nonzero: got %s\n", viommu_status_name(st));
 	/* 5.13.6.6 lets a device reject it with S_INVAL (and do nothing) or
 	 * ignore the field. ioshade rejects; a change of that choice must show. */
-	conf_check(c, "unmap.reserved_nonzero_ok_or_inval", st == OK || st == VIOMMU_S_INVAL);
+	conf_check(c, "unmap.reserved_nonzero_ok_or_inval", st == OK || st == VIRTIO_IOMMU_S_INVAL);
 	if (!c->qemu_quirks) {
 		conf_check(c, "unmap.reserved_nonzero_inval_as_ioshade_documents",
-			   st == VIOMMU_S_INVAL);
+			   st == VIRTIO_IOMMU_S_INVAL);
 		conf_check(c, "unmap.reserved_nonzero_removed_nothing",
-			   st != VIOMMU_S_INVAL ||
+			   st != VIRTIO_IOMMU_S_INVAL ||
 			   viommu_map(&c->v, d, conf_iova(c, 0), conf_iova(c, 1) - 1,
-				      conf_phys(c, 0), VIOMMU_MAP_F_RW) == VIOMMU_S_INVAL);
+				      conf_phys(c, 0), VIOMMU_MAP_F_RW) == VIRTIO_IOMMU_S_INVAL);
 	}
 	unmap_units(c, d, 0, 0);
 }

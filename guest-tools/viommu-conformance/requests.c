@@ -27,70 +27,70 @@ static bool tail_reserved_zero(const struct conf *c)
 static bool domain_absent(struct conf *c, uint32_t d)
 {
 	return viommu_map(&c->v, d, conf_iova(c, 0), conf_iova(c, 1) - 1, conf_phys(c, 0),
-			  VIOMMU_MAP_F_RW) == VIOMMU_S_NOENT;
+			  VIOMMU_MAP_F_RW) == VIRTIO_IOMMU_S_NOENT;
 }
 
 static void attach_basic(struct conf *c)
 {
 	uint32_t d = conf_new_domain(c);
 
-	conf_status(c, "attach.ok", viommu_attach(&c->v, d, c->ep, 0), VIOMMU_S_OK);
+	conf_status(c, "attach.ok", viommu_attach(&c->v, d, c->ep, 0), VIRTIO_IOMMU_S_OK);
 	conf_check(c, "attach.tail_reserved_zero", tail_reserved_zero(c));
 	conf_check(c, "attach.used_len_is_tail_size", c->v.last_used_len == 4);
 	conf_status(c, "attach.unknown_endpoint_noent",
-		    viommu_attach(&c->v, conf_new_domain(c), c->bad_ep, 0), VIOMMU_S_NOENT);
+		    viommu_attach(&c->v, conf_new_domain(c), c->bad_ep, 0), VIRTIO_IOMMU_S_NOENT);
 	if (c->have_bad_ep2)
 		conf_status(c, "attach.absent_bdf_endpoint_noent",
 			    viommu_attach(&c->v, conf_new_domain(c), c->bad_ep2, 0),
-			    VIOMMU_S_NOENT);
-	conf_check(c, "attach.detach_cleans_up", viommu_detach(&c->v, d, c->ep) == VIOMMU_S_OK);
+			    VIRTIO_IOMMU_S_NOENT);
+	conf_check(c, "attach.detach_cleans_up", viommu_detach(&c->v, d, c->ep) == VIRTIO_IOMMU_S_OK);
 }
 
 static void attach_invalid(struct conf *c)
 {
-	struct viommu_req_attach r = { .head.type = VIOMMU_T_ATTACH, .endpoint = c->ep };
+	struct virtio_iommu_req_attach r = { .head.type = VIRTIO_IOMMU_T_ATTACH, .endpoint = c->ep };
 	uint32_t d;
 
 	r.domain = d = conf_new_domain(c);
 	r.reserved[0] = 1;
 	r.reserved[3] = 0x80;
 	conf_status(c, "attach.reserved_nonzero_inval", viommu_request(&c->v, &r, sizeof(r)),
-		    VIOMMU_S_INVAL);
+		    VIRTIO_IOMMU_S_INVAL);
 	conf_check(c, "attach.rejected_reserved_created_no_domain", domain_absent(c, d));
 	memset(r.reserved, 0, sizeof(r.reserved));
 	r.domain = d = conf_new_domain(c);
 	r.flags = 1u << 1;
 	conf_status(c, "attach.unknown_flag_bit1_inval", viommu_request(&c->v, &r, sizeof(r)),
-		    VIOMMU_S_INVAL);
+		    VIRTIO_IOMMU_S_INVAL);
 	r.flags = 1u << 31;
 	conf_status(c, "attach.unknown_flag_bit31_inval", viommu_request(&c->v, &r, sizeof(r)),
-		    VIOMMU_S_INVAL);
+		    VIRTIO_IOMMU_S_INVAL);
 	conf_check(c, "attach.rejected_flags_created_no_domain", domain_absent(c, d));
 }
 
 static void head_reserved(struct conf *c)
 {
-	struct viommu_req_attach r = { .head.type = VIOMMU_T_ATTACH, .endpoint = c->ep };
+	struct virtio_iommu_req_attach r = { .head.type = VIRTIO_IOMMU_T_ATTACH, .endpoint = c->ep };
 
 	r.domain = conf_new_domain(c);
 	r.head.reserved[0] = 0x5a;
 	r.head.reserved[2] = 0xff;
 	conf_status(c, "head.reserved_ignored", viommu_request(&c->v, &r, sizeof(r)),
-		    VIOMMU_S_OK);
+		    VIRTIO_IOMMU_S_OK);
 	viommu_detach(&c->v, r.domain, c->ep);
 }
 
 static void detach_checks(struct conf *c)
 {
-	struct viommu_req_detach r = { .head.type = VIOMMU_T_DETACH, .endpoint = c->ep };
+	struct virtio_iommu_req_detach r = { .head.type = VIRTIO_IOMMU_T_DETACH, .endpoint = c->ep };
 	uint32_t d = conf_fresh_domain(c);
 
 	conf_status(c, "detach.unknown_endpoint_noent", viommu_detach(&c->v, d, c->bad_ep),
-		    VIOMMU_S_NOENT);
+		    VIRTIO_IOMMU_S_NOENT);
 	r.domain = d;
 	memset(r.reserved, 0xff, sizeof(r.reserved));
 	conf_status(c, "detach.reserved_ignored", viommu_request(&c->v, &r, sizeof(r)),
-		    VIOMMU_S_OK);
+		    VIRTIO_IOMMU_S_OK);
 	conf_check(c, "detach.tail_reserved_zero", tail_reserved_zero(c));
 	conf_check(c, "detach.last_endpoint_destroys_domain", domain_absent(c, d));
 }
@@ -102,32 +102,32 @@ static void reattach_checks(struct conf *c)
 	viommu_map(&c->v, d1, conf_iova(c, 0), conf_iova(c, 1) - 1, conf_phys(c, 0),
 		   VIOMMU_MAP_F_RW);
 	conf_status(c, "attach.reattach_to_other_domain_ok", viommu_attach(&c->v, d2, c->ep, 0),
-		    VIOMMU_S_OK);
+		    VIRTIO_IOMMU_S_OK);
 	conf_check(c, "attach.reattach_left_old_domain_empty", domain_absent(c, d1));
 	conf_status(c, "attach.reattach_endpoint_in_new_domain", viommu_detach(&c->v, d2, c->ep),
-		    VIOMMU_S_OK);
+		    VIRTIO_IOMMU_S_OK);
 }
 
 static void bypass_domain_checks(struct conf *c)
 {
 	uint32_t db = conf_new_domain(c), d;
 
-	if (!viommu_has(&c->v, VIOMMU_F_BYPASS_CONFIG)) {
+	if (!viommu_has(&c->v, VIRTIO_IOMMU_F_BYPASS_CONFIG)) {
 		check_skip("attach.bypass_domain", "BYPASS_CONFIG not negotiated");
 		return;
 	}
 	conf_status(c, "attach.bypass_domain_ok",
-		    viommu_attach(&c->v, db, c->ep, VIOMMU_ATTACH_F_BYPASS), VIOMMU_S_OK);
+		    viommu_attach(&c->v, db, c->ep, VIRTIO_IOMMU_ATTACH_F_BYPASS), VIRTIO_IOMMU_S_OK);
 	conf_status(c, "map.on_bypass_domain_inval",
 		    viommu_map(&c->v, db, conf_iova(c, 0), conf_iova(c, 1) - 1, conf_phys(c, 0),
-			       VIOMMU_MAP_F_RW), VIOMMU_S_INVAL);
+			       VIOMMU_MAP_F_RW), VIRTIO_IOMMU_S_INVAL);
 	conf_status(c, "unmap.on_bypass_domain_inval",
-		    viommu_unmap(&c->v, db, conf_iova(c, 0), conf_iova(c, 1) - 1), VIOMMU_S_INVAL);
+		    viommu_unmap(&c->v, db, conf_iova(c, 0), conf_iova(c, 1) - 1), VIRTIO_IOMMU_S_INVAL);
 	conf_status(c, "attach.bypass_domain_without_flag_inval",
-		    viommu_attach(&c->v, db, c->ep, 0), VIOMMU_S_INVAL);
+		    viommu_attach(&c->v, db, c->ep, 0), VIRTIO_IOMMU_S_INVAL);
 	d = conf_fresh_domain(c);
 	conf_status(c, "attach.paging_domain_with_bypass_flag_inval",
-		    viommu_attach(&c->v, d, c->ep, VIOMMU_ATTACH_F_BYPASS), VIOMMU_S_INVAL);
+		    viommu_attach(&c->v, d, c->ep, VIRTIO_IOMMU_ATTACH_F_BYPASS), VIRTIO_IOMMU_S_INVAL);
 	viommu_detach(&c->v, d, c->ep);
 }
 
@@ -144,7 +144,7 @@ struct probe_scan {
 /* q points at the property header; len is the header's length field. */
 static void scan_resv_mem(struct conf *c, struct probe_scan *p, const uint8_t *q, uint16_t len)
 {
-	struct viommu_probe_resv_mem m;
+	struct virtio_iommu_probe_resv_mem m;
 	unsigned i;
 
 	if (len != RESV_MEM_LEN) {
@@ -161,7 +161,7 @@ static void scan_resv_mem(struct conf *c, struct probe_scan *p, const uint8_t *q
 		p->s[p->n_resv] = m.start;
 		p->e[p->n_resv++] = m.end;
 	}
-	if (m.subtype == VIOMMU_RESV_MEM_T_MSI) {
+	if (m.subtype == VIRTIO_IOMMU_RESV_MEM_T_MSI) {
 		p->n_msi++;
 		c->have_msi = m.start == MSI_START && m.end == MSI_END;
 		c->msi_start = m.start;
@@ -186,7 +186,7 @@ static void scan_props(struct conf *c, struct probe_scan *p, const uint8_t *b, u
 			p->lengths_ok = false;
 			break;
 		}
-		if ((type & 0xfff) == VIOMMU_PROBE_T_RESV_MEM)
+		if ((type & 0xfff) == VIRTIO_IOMMU_PROBE_T_RESV_MEM)
 			scan_resv_mem(c, p, b + off, len);
 		off += 4 + (uint32_t)len;
 	}
@@ -208,7 +208,7 @@ static bool no_property(const uint8_t *b, uint32_t n)
 static void probe_short_buffer(struct conf *c)
 {
 	static uint8_t in[VIOMMU_MAX_PROBE + 4];
-	struct viommu_req_probe r = { .head.type = VIOMMU_T_PROBE, .endpoint = c->ep };
+	struct virtio_iommu_req_probe r = { .head.type = VIRTIO_IOMMU_T_PROBE, .endpoint = c->ep };
 	uint32_t half = c->v.cfg.probe_size / 2, used = 0;
 	int rc;
 
@@ -218,7 +218,7 @@ static void probe_short_buffer(struct conf *c)
 	memset(in, 0xee, half + 4);
 	rc = viommu_raw(&c->v, &r, sizeof(r), in, half + 4, &used);
 	conf_status(c, "probe.short_buffer_inval", rc ? rc : (used ? in[half] : -EIO),
-		    VIOMMU_S_INVAL);
+		    VIRTIO_IOMMU_S_INVAL);
 	if (!rc && !no_property(in, half))
 		printf("  short PROBE buffer starts %02x %02x %02x %02x %02x %02x %02x %02x\n",
 		       in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7]);
@@ -226,7 +226,7 @@ static void probe_short_buffer(struct conf *c)
 }
 
 /* PROBE with a caller-built request and a full-size buffer; status or -errno. */
-static int probe_raw(struct conf *c, const struct viommu_req_probe *r)
+static int probe_raw(struct conf *c, const struct virtio_iommu_req_probe *r)
 {
 	static uint8_t in[VIOMMU_MAX_PROBE + 4];
 	uint32_t size = c->v.cfg.probe_size, used = 0;
@@ -242,15 +242,15 @@ static int probe_raw(struct conf *c, const struct viommu_req_probe *r)
 static void probe_checks(struct conf *c)
 {
 	static uint8_t props[VIOMMU_MAX_PROBE];
-	struct viommu_req_probe r = { .head.type = VIOMMU_T_PROBE, .endpoint = c->ep };
+	struct virtio_iommu_req_probe r = { .head.type = VIRTIO_IOMMU_T_PROBE, .endpoint = c->ep };
 	uint32_t size = c->v.cfg.probe_size, used = 0;
 	struct probe_scan p;
 
-	if (!viommu_has(&c->v, VIOMMU_F_PROBE) || size > VIOMMU_MAX_PROBE) {
+	if (!viommu_has(&c->v, VIRTIO_IOMMU_F_PROBE) || size > VIOMMU_MAX_PROBE) {
 		check_skip("probe", "PROBE not negotiated or probe_size too large");
 		return;
 	}
-	conf_status(c, "probe.ok", viommu_probe(&c->v, c->ep, props, &used), VIOMMU_S_OK);
+	conf_status(c, "probe.ok", viommu_probe(&c->v, c->ep, props, &used), VIRTIO_IOMMU_S_OK);
 	conf_check(c, "probe.used_len_covers_properties_and_tail", used == size + 4);
 	conf_check(c, "probe.tail_reserved_zero", tail_reserved_zero(c));
 	scan_props(c, &p, props, size);
@@ -262,9 +262,9 @@ static void probe_checks(struct conf *c)
 	conf_check(c, "probe.rest_filled_with_zeroes",
 		   p.end <= size && mem_find_not(props + p.end, 0, size - p.end) == size - p.end);
 	conf_status(c, "probe.unknown_endpoint_noent", viommu_probe(&c->v, c->bad_ep, props, NULL),
-		    VIOMMU_S_NOENT);
+		    VIRTIO_IOMMU_S_NOENT);
 	memset(r.reserved, 0xa5, sizeof(r.reserved));
-	conf_status(c, "probe.reserved_ignored", probe_raw(c, &r), VIOMMU_S_OK);
+	conf_status(c, "probe.reserved_ignored", probe_raw(c, &r), VIRTIO_IOMMU_S_OK);
 	probe_short_buffer(c);
 }
 
@@ -310,7 +310,7 @@ static void reset_keeps_bypass(struct conf *c)
 {
 	uint8_t orig = c->v.cfg.bypass, flipped = !orig;
 
-	if (!viommu_has(&c->v, VIOMMU_F_BYPASS_CONFIG)) {
+	if (!viommu_has(&c->v, VIRTIO_IOMMU_F_BYPASS_CONFIG)) {
 		check_skip("reset.bypass_kept", "BYPASS_CONFIG not negotiated");
 		return;
 	}
@@ -347,7 +347,7 @@ static bool unparsed(struct conf *c, const void *out, uint32_t out_len, uint32_t
 
 void conf_framing(struct conf *c)
 {
-	struct viommu_req_attach r = { .head.type = VIOMMU_T_ATTACH, .endpoint = c->ep };
+	struct virtio_iommu_req_attach r = { .head.type = VIRTIO_IOMMU_T_ATTACH, .endpoint = c->ep };
 	unsigned saved = c->v.timeout_ms;
 	uint8_t tail[4];
 	uint32_t used = 0;
@@ -358,12 +358,12 @@ void conf_framing(struct conf *c)
 	memset(tail, 0xbb, sizeof(tail));
 	rc = viommu_raw(&c->v, &r, 8, tail, sizeof(tail), &used);
 	conf_check(c, "framing.truncated_attach_not_ok",
-		   !rc && (used == 0 || tail[0] != VIOMMU_S_OK));
+		   !rc && (used == 0 || tail[0] != VIRTIO_IOMMU_S_OK));
 	conf_check(c, "framing.truncated_attach_created_no_domain", domain_absent(c, r.domain));
 	c->v.timeout_ms = FRAMING_TIMEOUT_MS;
 	conf_check(c, "framing.tail_too_small_returned_unwritten", unparsed(c, &r, sizeof(r), 2));
 	conf_check(c, "framing.no_writable_part_returned_unwritten", unparsed(c, &r, sizeof(r), 0));
 	c->v.timeout_ms = saved;
 	conf_check(c, "framing.device_usable_after_reset", viommu_reinit(&c->v) == 0 &&
-		   viommu_attach(&c->v, conf_new_domain(c), c->ep, 0) == VIOMMU_S_OK);
+		   viommu_attach(&c->v, conf_new_domain(c), c->ep, 0) == VIRTIO_IOMMU_S_OK);
 }

@@ -4,7 +4,7 @@
  * pdev_ops. Register side effects run synchronously under the device lock:
  * factorial is computed at once, and a DMA command completes before the write
  * returns. DMA addresses on the RAM side are IOVAs translated by the simulated
- * host IOMMU for this device; a refused transfer sets EDU_STATUS_DMA_ERROR.
+ * host IOMMU for this device; a refused transfer sets EDU_STATUS_DMA_FAULT.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -72,8 +72,8 @@ static void cfg_init(uint8_t *c)
 	put_le(c + 0x00, EDU_VENDOR_ID, 2);
 	put_le(c + 0x02, EDU_DEVICE_ID, 2);
 	put_le(c + 0x06, 0x0010, 2);		/* status: capability list */
-	c[0x08] = 0x10;				/* revision */
-	c[0x0a] = 0xff;				/* class 0x00ff00: 00 / ff / prog-if 00 */
+	c[0x08] = EDU_REVISION;
+	put_le(c + 0x09, EDU_CLASS, 3);		/* prog-if, subclass, base class */
 	put_le(c + 0x2c, 0x1af4, 2);		/* subsystem vendor/device as QEMU */
 	put_le(c + 0x2e, 0x1100, 2);
 	c[0x34] = EDU_MSI_CAP;
@@ -136,7 +136,7 @@ static void dma_run_locked(struct sim_edu *edu)
 	int rc = -EINVAL;
 	uint8_t *b;
 
-	edu->status &= ~EDU_STATUS_DMA_ERROR;
+	edu->status &= ~EDU_STATUS_DMA_FAULT;
 	if (buf_range_ok(dev, edu->dma_cnt) && (edu->cfg[0x04] & PCI_COMMAND_MASTER)) {
 		b = edu->buf + (dev - EDU_DMA_BUF_ADDR);
 		if (to_ram)
@@ -145,8 +145,8 @@ static void dma_run_locked(struct sim_edu *edu)
 			rc = sim_iommu_dma_read(edu->sim, edu->hdev, iova, b, edu->dma_cnt);
 	}
 	if (rc)
-		edu->status |= EDU_STATUS_DMA_ERROR;
-	edu->dma_cmd &= ~(uint64_t)EDU_DMA_CMD_START;
+		edu->status |= EDU_STATUS_DMA_FAULT;
+	edu->dma_cmd &= ~(uint64_t)EDU_DMA_CMD_RUN;
 	/* Raised on failure too, so an interrupt-driven driver sees the error. */
 	if (edu->dma_cmd & EDU_DMA_CMD_IRQ)
 		raise_irq_locked(edu, EDU_IRQ_DMA);
@@ -164,7 +164,7 @@ static uint64_t reg_read_locked(struct sim_edu *edu, uint64_t off, size_t len)
 	switch (off) {
 	case EDU_REG_IDENT:	return EDU_IDENT;
 	case EDU_REG_LIVENESS:	return edu->addr4;
-	case EDU_REG_FACTORIAL:	return edu->fact;
+	case EDU_REG_FACT:	return edu->fact;
 	case EDU_REG_STATUS:	return edu->status;
 	case EDU_REG_IRQ_STATUS:	return edu->irq_status;
 	case EDU_REG_DMA_SRC:	return edu->dma_src;
@@ -183,7 +183,7 @@ static void reg_write_locked(struct sim_edu *edu, uint64_t off, size_t len, uint
 	case EDU_REG_LIVENESS:
 		edu->addr4 = ~(uint32_t)val;
 		break;
-	case EDU_REG_FACTORIAL:
+	case EDU_REG_FACT:
 		factorial_locked(edu, (uint32_t)val);
 		break;
 	case EDU_REG_STATUS:
@@ -205,7 +205,7 @@ static void reg_write_locked(struct sim_edu *edu, uint64_t off, size_t len, uint
 		edu->dma_cnt = val;
 		break;
 	case EDU_REG_DMA_CMD:
-		if (val & EDU_DMA_CMD_START) {
+		if (val & EDU_DMA_CMD_RUN) {
 			edu->dma_cmd = val;
 			dma_run_locked(edu);
 		}
@@ -221,7 +221,7 @@ static int edu_region_info(void *d, unsigned idx, struct pdev_region_info *info)
 		return -EINVAL;
 	memset(info, 0, sizeof(*info));
 	if (idx == PDEV_REGION_BAR0)
-		info->size = EDU_BAR0_SIZE;
+		info->size = EDU_BAR_SIZE;
 	else if (idx == PDEV_REGION_CONFIG)
 		info->size = EDU_CFG_SIZE;
 	if (info->size)
@@ -232,7 +232,7 @@ static int edu_region_info(void *d, unsigned idx, struct pdev_region_info *info)
 /* Validates an access; returns the region size or 0 when refused. */
 static uint64_t access_ok(unsigned idx, uint64_t off, size_t len)
 {
-	uint64_t size = idx == PDEV_REGION_BAR0 ? EDU_BAR0_SIZE :
+	uint64_t size = idx == PDEV_REGION_BAR0 ? EDU_BAR_SIZE :
 			idx == PDEV_REGION_CONFIG ? EDU_CFG_SIZE : 0;
 
 	if (!size || !len || off >= size || len > size - off)

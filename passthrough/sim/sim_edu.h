@@ -15,47 +15,11 @@
 
 #include "passthrough/pdev.h"
 #include "passthrough/sim/sim_iommu.h"
+#include "vmm/edu_regs.h"
 
-/* BAR0 register map (QEMU hw/misc/edu.c). */
-#define EDU_REG_IDENT		0x00	/* reads 0x010000ed */
-#define EDU_REG_LIVENESS	0x04	/* reads back ~written */
-#define EDU_REG_FACTORIAL	0x08
-#define EDU_REG_STATUS		0x20
-#define EDU_REG_IRQ_STATUS	0x24
-#define EDU_REG_IRQ_RAISE	0x60
-#define EDU_REG_IRQ_ACK		0x64
-#define EDU_REG_DMA_SRC		0x80
-#define EDU_REG_DMA_DST		0x88
-#define EDU_REG_DMA_COUNT	0x90
-#define EDU_REG_DMA_CMD		0x98
-
-#define EDU_IDENT		0x010000edu
-#define EDU_STATUS_COMPUTING	0x01
-#define EDU_STATUS_IRQFACT	0x80
-/*
- * ioshade extension in an unused status bit: the last DMA command failed
- * (IOMMU fault, buffer range outside 0x40000-0x40fff, or bus mastering off).
- * Cleared when the next DMA command starts and by reset; read-only.
- */
-#define EDU_STATUS_DMA_ERROR	0x100
-
-#define EDU_IRQ_FACT		0x00000001
-#define EDU_IRQ_DMA		0x00000100
-
-#define EDU_DMA_CMD_START	0x1
-#define EDU_DMA_CMD_TO_RAM	0x2	/* 1: device buffer -> RAM, 0: RAM -> buffer */
-#define EDU_DMA_CMD_IRQ		0x4
-
-#define EDU_DMA_BUF_ADDR	0x40000
-#define EDU_DMA_BUF_SIZE	4096
-#define EDU_DMA_MASK_DEFAULT	((1ull << 28) - 1)	/* QEMU's dma_mask default */
-
-#define EDU_BAR0_SIZE		(1u << 20)
+/* The simulated function's config space (VFIO region 7). */
 #define EDU_CFG_SIZE		256
 #define EDU_MSI_CAP		0x40
-
-#define EDU_VENDOR_ID		0x1234
-#define EDU_DEVICE_ID		0x11e8
 
 struct sim_edu;
 

@@ -23,6 +23,7 @@
 #include "unit/viommu_helpers.h"
 #include "unit/lab_helpers.h"
 #include "unit/viommu_suite.h"
+#include "vmm/edu_regs.h"
 
 #define EP_EMU		0x99		/* an emulated endpoint that keeps domains alive */
 #define PG		0x1000ULL
@@ -32,16 +33,6 @@
 #define GPA_A		0x200000ULL	/* source page */
 #define GPA_B		0x300000ULL	/* destination page */
 #define GPA_RO		0x400000ULL	/* mapped read-only */
-
-/* edu BAR0 (QEMU hw/misc/edu.c). */
-#define EDU_IDENT	0x00
-#define EDU_DMA_SRC	0x80
-#define EDU_DMA_DST	0x88
-#define EDU_DMA_CNT	0x90
-#define EDU_DMA_CMD	0x98
-#define EDU_CMD_RUN	0x1
-#define EDU_CMD_TO_RAM	0x2
-#define EDU_BUF		0x40000ULL
 
 struct lab {
 	struct iommufd *ifd;
@@ -112,7 +103,7 @@ static void edu_enable(struct lab *l)
 	assert_int_equal(l->pd.ops->region_read(l->pd.d, PDEV_REGION_CONFIG, 4, &cmd, 2), 2);
 	cmd |= 0x6;
 	assert_int_equal(l->pd.ops->region_write(l->pd.d, PDEV_REGION_CONFIG, 4, &cmd, 2), 2);
-	assert_int_equal(edu_r32(l, EDU_IDENT) & 0xff, 0xed);
+	assert_int_equal(edu_r32(l, EDU_REG_IDENT) & 0xff, 0xed);
 }
 
 /* One edu DMA transfer; waits for the engine (QEMU runs it off a 100 ms timer). */
@@ -120,24 +111,24 @@ static void edu_dma(struct lab *l, uint64_t src, uint64_t dst, uint32_t cnt, uin
 {
 	struct timespec ts = { 0, 5 * 1000 * 1000 };
 
-	edu_w32(l, EDU_DMA_SRC, (uint32_t)src);
-	edu_w32(l, EDU_DMA_DST, (uint32_t)dst);
-	edu_w32(l, EDU_DMA_CNT, cnt);
-	edu_w32(l, EDU_DMA_CMD, cmd | EDU_CMD_RUN);
-	for (int i = 0; i < 2000 && (edu_r32(l, EDU_DMA_CMD) & EDU_CMD_RUN); i++)
+	edu_w32(l, EDU_REG_DMA_SRC, (uint32_t)src);
+	edu_w32(l, EDU_REG_DMA_DST, (uint32_t)dst);
+	edu_w32(l, EDU_REG_DMA_COUNT, cnt);
+	edu_w32(l, EDU_REG_DMA_CMD, cmd | EDU_DMA_CMD_RUN);
+	for (int i = 0; i < 2000 && (edu_r32(l, EDU_REG_DMA_CMD) & EDU_DMA_CMD_RUN); i++)
 		nanosleep(&ts, NULL);
-	assert_false(edu_r32(l, EDU_DMA_CMD) & EDU_CMD_RUN);
+	assert_false(edu_r32(l, EDU_REG_DMA_CMD) & EDU_DMA_CMD_RUN);
 }
 
 /* RAM (iova) -> edu buffer, and edu buffer -> RAM (iova). */
 static void edu_read(struct lab *l, uint64_t iova)
 {
-	edu_dma(l, iova, EDU_BUF, PG, 0);
+	edu_dma(l, iova, EDU_DMA_BUF_ADDR, PG, 0);
 }
 
 static void edu_write(struct lab *l, uint64_t iova)
 {
-	edu_dma(l, EDU_BUF, iova, PG, EDU_CMD_TO_RAM);
+	edu_dma(l, EDU_DMA_BUF_ADDR, iova, PG, EDU_DMA_CMD_TO_RAM);
 }
 
 /* ---- host IOAS probes ---- */

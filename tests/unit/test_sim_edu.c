@@ -119,12 +119,12 @@ static void dma(struct fx *f, uint64_t src, uint64_t dst, uint64_t cnt, uint64_t
 	wr(f, EDU_REG_DMA_SRC, 8, src);
 	wr(f, EDU_REG_DMA_DST, 8, dst);
 	wr(f, EDU_REG_DMA_COUNT, 8, cnt);
-	wr(f, EDU_REG_DMA_CMD, 8, cmd | EDU_DMA_CMD_START);
+	wr(f, EDU_REG_DMA_CMD, 8, cmd | EDU_DMA_CMD_RUN);
 }
 
 static bool dma_failed(struct fx *f)
 {
-	return rd(f, EDU_REG_STATUS, 4) & EDU_STATUS_DMA_ERROR;
+	return rd(f, EDU_REG_STATUS, 4) & EDU_STATUS_DMA_FAULT;
 }
 
 static int nfaults(struct fx *f, struct hiopt_fault *flt)
@@ -185,12 +185,12 @@ static void test_registers(void **state)
 	assert_int_equal(rd(f, EDU_REG_IDENT, 4), EDU_IDENT);
 	wr(f, EDU_REG_LIVENESS, 4, 0x12345678);
 	assert_int_equal(rd(f, EDU_REG_LIVENESS, 4), ~0x12345678u);
-	wr(f, EDU_REG_FACTORIAL, 4, 5);
-	assert_int_equal(rd(f, EDU_REG_FACTORIAL, 4), 120);
-	wr(f, EDU_REG_FACTORIAL, 4, 12);
-	assert_int_equal(rd(f, EDU_REG_FACTORIAL, 4), 479001600);
-	wr(f, EDU_REG_FACTORIAL, 4, 40);
-	assert_int_equal(rd(f, EDU_REG_FACTORIAL, 4), 0);	/* mod 2^32 */
+	wr(f, EDU_REG_FACT, 4, 5);
+	assert_int_equal(rd(f, EDU_REG_FACT, 4), 120);
+	wr(f, EDU_REG_FACT, 4, 12);
+	assert_int_equal(rd(f, EDU_REG_FACT, 4), 479001600);
+	wr(f, EDU_REG_FACT, 4, 40);
+	assert_int_equal(rd(f, EDU_REG_FACT, 4), 0);	/* mod 2^32 */
 	assert_int_equal(rd(f, EDU_REG_STATUS, 4) & EDU_STATUS_COMPUTING, 0);
 	/* below 0x80 only 32-bit accesses do anything */
 	assert_int_equal(rd(f, EDU_REG_IDENT, 2), 0xffff);
@@ -205,7 +205,7 @@ static void test_registers(void **state)
 	cfg_wr(f, 0x04, 2, 0x0006);
 	assert_int_equal(f->pd->ops->reset(f->pd->d), 0);
 	assert_int_equal(rd(f, EDU_REG_LIVENESS, 4), 0);
-	assert_int_equal(rd(f, EDU_REG_FACTORIAL, 4), 0);
+	assert_int_equal(rd(f, EDU_REG_FACT, 4), 0);
 	assert_int_equal(rd(f, EDU_REG_DMA_SRC, 8), 0);
 	assert_int_equal(cfg_rd(f, 0x04, 2), 0);
 }
@@ -228,7 +228,7 @@ static void test_irq_eventfd(void **state)
 	assert_int_equal(rd(f, EDU_REG_IRQ_STATUS, 4), 0);
 	/* factorial with IRQFACT raises FACT_IRQ */
 	wr(f, EDU_REG_STATUS, 4, EDU_STATUS_IRQFACT);
-	wr(f, EDU_REG_FACTORIAL, 4, 3);
+	wr(f, EDU_REG_FACT, 4, 3);
 	assert_int_equal(efd_count(f), 1);
 	assert_int_equal(rd(f, EDU_REG_IRQ_STATUS, 4), EDU_IRQ_FACT);
 	wr(f, EDU_REG_IRQ_ACK, 4, EDU_IRQ_FACT);
@@ -250,7 +250,7 @@ static void test_dma_both_directions(void **state)
 		f->mem[0x1000 + i] = (uint8_t)(i ^ 0xa5);
 	dma(f, IOVA + 0x1000, EDU_DMA_BUF_ADDR + 0x100, 256, 0);	/* RAM -> buffer */
 	assert_false(dma_failed(f));
-	assert_int_equal(rd(f, EDU_REG_DMA_CMD, 8) & EDU_DMA_CMD_START, 0);
+	assert_int_equal(rd(f, EDU_REG_DMA_CMD, 8) & EDU_DMA_CMD_RUN, 0);
 	assert_int_equal(efd_count(f), 0);				/* no IRQ bit */
 	dma(f, EDU_DMA_BUF_ADDR + 0x100, IOVA + 0x8000, 256, EDU_DMA_CMD_TO_RAM | EDU_DMA_CMD_IRQ);
 	assert_false(dma_failed(f));
@@ -267,7 +267,7 @@ static void test_dma_bad_address(void **state)
 	wire(f, HIOPT_PROT_READ | HIOPT_PROT_WRITE);
 	dma(f, EDU_DMA_BUF_ADDR, IOVA + MEM_SIZE, 16, EDU_DMA_CMD_TO_RAM);	/* unmapped */
 	assert_true(dma_failed(f));
-	assert_int_equal(rd(f, EDU_REG_DMA_CMD, 8) & EDU_DMA_CMD_START, 0);
+	assert_int_equal(rd(f, EDU_REG_DMA_CMD, 8) & EDU_DMA_CMD_RUN, 0);
 	assert_int_equal(nfaults(f, flt), 1);
 	assert_int_equal(flt[0].addr, IOVA + MEM_SIZE);
 	assert_int_equal(flt[0].perm, HIOPT_PROT_WRITE);
