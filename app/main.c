@@ -160,48 +160,49 @@ static int create_viommu(struct wiring *w, struct machine *m, const struct vm_co
 	return 0;
 }
 
-/* An emulated device: built with an identity DMA context, then (once its BDF
- * is known) moved behind the viommu when it sits there. */
-static int add_emulated(struct wired_dev *d, struct machine *m, struct viommu *v)
+static int create_emulated(struct wired_dev *d, struct machine *m, const struct dma_ctx *dma,
+			   int slot)
 {
-	struct dma_ctx dma = { .mem = machine_memmap(m) };
 	struct pci_host *host = machine_pci_host(m);
 	struct evloop *loop = machine_evloop(m);
 	bool iommu = d->behind_viommu;
 
 	switch (d->spec->kind) {
 	case CONFIG_DEV_EDU:
-		d->edu = edu_create(host, loop, &dma, -1);
-		if (!d->edu)
-			return -errno;
-		d->bdf = edu_bdf(d->edu);
-		break;
+		d->edu = edu_create(host, loop, dma, slot);
+		return d->edu ? 0 : -errno;
 	case CONFIG_DEV_VIRTIO_RNG:
-		d->rng = virtio_rng_create(host, loop, &dma, iommu, -1);
-		if (!d->rng)
-			return -errno;
-		d->bdf = virtio_rng_bdf(d->rng);
-		break;
+		d->rng = virtio_rng_create(host, loop, dma, iommu, slot);
+		return d->rng ? 0 : -errno;
 	case CONFIG_DEV_VIRTIO_BLK:
-		d->blk = virtio_blk_create(host, loop, &dma, iommu, -1, d->spec->path,
+		d->blk = virtio_blk_create(host, loop, dma, iommu, slot, d->spec->path,
 					   d->spec->read_only);
-		if (!d->blk)
-			return -errno;
-		d->bdf = virtio_blk_bdf(d->blk);
-		break;
+		return d->blk ? 0 : -errno;
 	default:
 		return -EINVAL;
 	}
-	if (!iommu)
-		return 0;
-	viommu_dma_ctx(v, d->bdf, &dma);
-	if (d->edu)
-		edu_set_dma(d->edu, &dma);
-	if (d->rng)
-		virtio_rng_set_dma(d->rng, &dma);
-	if (d->blk)
-		virtio_blk_set_dma(d->blk, &dma);
-	return viommu_add_endpoint(v, d->bdf);
+}
+
+/* An emulated device, with its final DMA context from the start: its slot is
+ * reserved first, so its BDF (the endpoint ID) is known before it exists and
+ * nothing has to be retargeted under a running device. */
+static int add_emulated(struct wired_dev *d, struct machine *m, struct viommu *v)
+{
+	struct dma_ctx dma = { .mem = machine_memmap(m) };
+	struct pci_host *host = machine_pci_host(m);
+	int slot = pci_host_reserve_slot(host), ret;
+
+	if (slot < 0)
+		return slot;
+	d->bdf = (uint16_t)(slot << 3);
+	if (d->behind_viommu)
+		viommu_dma_ctx(v, d->bdf, &dma);	/* registers the endpoint */
+	ret = create_emulated(d, m, &dma, slot);
+	if (ret) {
+		pci_host_release_slot(host, slot);
+		return ret;
+	}
+	return d->behind_viommu ? viommu_add_endpoint(v, d->bdf) : 0;
 }
 
 static int add_assigned(struct wired_dev *d, struct wiring *w, struct machine *m)

@@ -444,13 +444,6 @@ void edu_destroy(struct edu *e)
 	free(e);
 }
 
-void edu_set_dma(struct edu *e, const struct dma_ctx *dma)
-{
-	pthread_mutex_lock(&e->lock);
-	e->dma = *dma;
-	e->dma.endpoint = pci_dev_bdf(&e->pci);
-	pthread_mutex_unlock(&e->lock);
-}
 
 uint16_t edu_bdf(const struct edu *e)
 {

@@ -31,8 +31,6 @@ struct edu *edu_create(struct pci_host *host, struct evloop *loop,
  * callback that already started may still be running. */
 void edu_destroy(struct edu *edu);
 
-/* Replace the DMA context (e.g. once a vIOMMU exists); endpoint := BDF. */
-void edu_set_dma(struct edu *edu, const struct dma_ctx *dma);
 /* The PCI BDF (bus 0), which is also the DMA endpoint ID. */
 uint16_t edu_bdf(const struct edu *edu);
 

@@ -30,6 +30,7 @@ struct pci_host {
 	struct memmap *map;
 	struct msi_sink msi;
 	struct pci_dev *slots[PCI_MAX_SLOTS];
+	bool reserved[PCI_MAX_SLOTS];	/* taken by pci_host_reserve_slot, not yet used */
 	struct pci_dev bridge;		/* 00.0 */
 	uint32_t cf8;			/* address latch */
 	uint64_t mmio32_next, mmio64_next, io_next;
@@ -546,7 +547,8 @@ int pci_host_register(struct pci_host *host, struct pci_dev *dev, int slot)
 		return -EINVAL;
 	pthread_mutex_lock(&host->lock);
 	if (slot < 0) {
-		for (slot = 1; slot < PCI_MAX_SLOTS && host->slots[slot]; slot++)
+		for (slot = 1; slot < PCI_MAX_SLOTS && (host->slots[slot] || host->reserved[slot]);
+		     slot++)
 			;
 		if (slot == PCI_MAX_SLOTS)
 			goto out;
@@ -562,11 +564,34 @@ int pci_host_register(struct pci_host *host, struct pci_dev *dev, int slot)
 	if (ret)
 		goto out;
 	host->slots[slot] = dev;
+	host->reserved[slot] = false;
 	bars_update_locked(host, dev);
 	ret = dev->devfn;
 out:
 	pthread_mutex_unlock(&host->lock);
 	return ret;
+}
+
+int pci_host_reserve_slot(struct pci_host *host)
+{
+	int slot;
+
+	pthread_mutex_lock(&host->lock);
+	for (slot = 1; slot < PCI_MAX_SLOTS && (host->slots[slot] || host->reserved[slot]); slot++)
+		;
+	if (slot < PCI_MAX_SLOTS)
+		host->reserved[slot] = true;
+	pthread_mutex_unlock(&host->lock);
+	return slot < PCI_MAX_SLOTS ? slot : -ENOSPC;
+}
+
+void pci_host_release_slot(struct pci_host *host, int slot)
+{
+	if (slot <= 0 || slot >= PCI_MAX_SLOTS)
+		return;
+	pthread_mutex_lock(&host->lock);
+	host->reserved[slot] = false;
+	pthread_mutex_unlock(&host->lock);
 }
 
 void pci_host_unregister(struct pci_host *host, struct pci_dev *dev)

@@ -108,6 +108,14 @@ bool pci_msix_enabled(struct pci_dev *dev);
 /* Place dev at slot (or the first free slot when slot < 0), assign its BARs
  * and enable decoding. Returns the devfn or -errno. */
 int pci_host_register(struct pci_host *host, struct pci_dev *dev, int slot);
+/*
+ * Take a free slot for a device that is created later (its BDF, slot << 3,
+ * is its IOMMU endpoint ID, which its DMA context needs at creation).
+ * Registering at that slot uses the reservation; automatic placement skips
+ * it. The slot, or -ENOSPC. Release it if the device is never registered.
+ */
+int pci_host_reserve_slot(struct pci_host *host);
+void pci_host_release_slot(struct pci_host *host, int slot);
 /* Unmaps the BARs and releases what the pci_dev_* helpers allocated
  * (pci_dev_fini). Unregister every device before pci_host_destroy; the
  * destroy unregisters any left over. */

@@ -272,7 +272,16 @@ static void test_dma_fault(void **state)
 	dma_setup(f, RAM_BASE, EDU_DMA_BUF_ADDR, 64, EDU_DMA_CMD_RUN);
 	memset(target, 0x5a, 0x400);
 	f->iommu = (struct fake_iommu){ 0 };	/* nothing mapped */
-	edu_set_dma(f->edu, &ctx);
+	/* The same device behind the IOMMU: a device gets its DMA context at
+	 * creation (nothing retargets it under a live device). */
+	edu_destroy(f->edu);
+	f->edu = edu_create(f->host, NULL, &ctx, 3);
+	assert_non_null(f->edu);
+	f->bar0 = cfg_rd(f, 0x10, 4) & ~0xfULL;
+	cfg_wr(f, 0x04, 2, 0x6);		/* memory + bus master */
+	f->iommu = (struct fake_iommu){ .ok_start = RAM_BASE, .ok_len = RAM_SIZE };
+	dma_setup(f, RAM_BASE, EDU_DMA_BUF_ADDR, 64, EDU_DMA_CMD_RUN);	/* reload the buffer */
+	f->iommu = (struct fake_iommu){ 0 };	/* nothing mapped */
 	dma_setup(f, EDU_DMA_BUF_ADDR, RAM_BASE + 0x2000, 64,
 		  EDU_DMA_CMD_RUN | EDU_DMA_CMD_TO_RAM | EDU_DMA_CMD_IRQ);
 	assert_true(f->iommu.calls > 0);

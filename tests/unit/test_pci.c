@@ -466,6 +466,27 @@ static void test_slots(void **state)
 	assert_int_equal(ecam_rd(f, 1 << 3, 0, 4), 0xffffffffu);
 }
 
+/* A reserved slot (a device whose BDF its DMA context needs before it
+ * exists) is skipped by automatic placement and taken by its owner. */
+static void test_reserved_slot(void **state)
+{
+	struct fix *f = *state;
+	struct pci_dev a, b;
+	int slot = pci_host_reserve_slot(f->host);
+
+	assert_int_equal(slot, 1);
+	pci_dev_init(&a, 1, 2, 0, 0, NULL, NULL);
+	pci_dev_init(&b, 1, 2, 0, 0, NULL, NULL);
+	assert_int_equal(pci_host_register(f->host, &a, -1), 2 << 3);	/* skips 1 */
+	assert_int_equal(pci_host_reserve_slot(f->host), 4);		/* 3 is f->dev */
+	pci_host_release_slot(f->host, 4);
+	assert_int_equal(pci_host_register(f->host, &b, slot), 1 << 3);
+	assert_ptr_equal(pci_host_dev(f->host, 1), &b);
+	pci_host_unregister(f->host, &b);
+	pci_host_unregister(f->host, &a);
+	assert_int_equal(pci_host_reserve_slot(f->host), 1);	/* free again */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +504,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_large_bar64_goes_high, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_remap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slots, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reserved_slot, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

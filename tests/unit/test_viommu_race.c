@@ -42,6 +42,7 @@ static int setup(void **state)
 	struct viommu_config vc = { .slot = -1 };
 	struct fix *f = calloc(1, sizeof(*f));
 	struct dma_ctx ctx;
+	int slot;
 
 	assert_non_null(f);
 	vd_init(&f->rng);
@@ -49,11 +50,12 @@ static int setup(void **state)
 	vc.pci = f->rng.host;
 	f->v = viommu_create(&vc);
 	assert_non_null(f->v);
-	f->r = virtio_rng_create(f->rng.host, NULL, &f->rng.identity, true, -1);
-	assert_non_null(f->r);
-	f->ep = virtio_rng_bdf(f->r);
+	slot = pci_host_reserve_slot(f->rng.host);
+	assert_true(slot > 0);
+	f->ep = (uint32_t)slot << 3;
 	viommu_dma_ctx(f->v, f->ep, &ctx);
-	virtio_rng_set_dma(f->r, &ctx);
+	f->r = virtio_rng_create(f->rng.host, NULL, &ctx, true, slot);
+	assert_non_null(f->r);
 	vd_probe(&f->rng, f->ep);
 	f->iommu = f->rng;
 	vd_probe(&f->iommu, viommu_bdf(f->v));

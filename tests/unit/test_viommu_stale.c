@@ -49,6 +49,7 @@ static int setup_opts(void **state, bool loop)
 	struct viommu_config vc = { 0 };
 	struct dma_ctx ctx;
 	struct fix *f = calloc(1, sizeof(*f));
+	int slot;
 
 	assert_non_null(f);
 	vd_init(&f->d);
@@ -62,13 +63,15 @@ static int setup_opts(void **state, bool loop)
 	f->v = viommu_create(&vc);
 	assert_non_null(f->v);
 	viommu_set_fault_sink(f->v, sink, f);
-	/* As main.c wires it: built with identity, moved behind once its
-	 * BDF is known. */
-	f->rng = virtio_rng_create(f->d.host, f->loop, &f->d.identity, true, -1);
-	assert_non_null(f->rng);
-	f->ep = virtio_rng_bdf(f->rng);
+	/* As main.c wires it: the slot first, so the endpoint is known and
+	 * the device gets its final DMA context at creation. */
+	slot = pci_host_reserve_slot(f->d.host);
+	assert_true(slot > 0);
+	f->ep = (uint32_t)slot << 3;
 	viommu_dma_ctx(f->v, f->ep, &ctx);
-	virtio_rng_set_dma(f->rng, &ctx);
+	f->rng = virtio_rng_create(f->d.host, f->loop, &ctx, true, slot);
+	assert_non_null(f->rng);
+	assert_int_equal(virtio_rng_bdf(f->rng), f->ep);
 	vd_probe(&f->d, f->ep);
 	*state = f;
 	return 0;

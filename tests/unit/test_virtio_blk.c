@@ -455,21 +455,6 @@ static void test_iommu_fault_indirect(void **state)
 	assert_int_equal(vd_host(&f->d, DATA)[100], pattern(100));
 }
 
-static void test_set_dma(void **state)
-{
-	struct fix *f = *state;
-
-	/* Recreate behind identity, then retarget at the IOMMU before use. */
-	virtio_blk_destroy(f->blk);
-	make_dev(f, false, false, NULL);
-	virtio_blk_set_dma(f->blk, &f->d.iommu_ctx);
-	f->d.shift = VD_SHIFT;
-	vd_start(&f->d);
-	assert_int_equal(f->d.iommu.endpoint, f->d.devfn);
-	assert_int_equal(request(f, VIRTIO_BLK_T_IN, 2, 512, true), 513);
-	assert_int_equal(vd_host(&f->d, DATA)[5], pattern(2 * 512 + 5));
-}
-
 static void test_event_loop(void **state)
 {
 	struct fix *f = *state;
@@ -538,7 +523,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_iommu_translates, setup_iommu, teardown),
 		cmocka_unit_test_setup_teardown(test_iommu_faults, setup_iommu, teardown),
 		cmocka_unit_test_setup_teardown(test_iommu_fault_indirect, setup_iommu, teardown),
-		cmocka_unit_test_setup_teardown(test_set_dma, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_loop, setup_loop, teardown),
 		cmocka_unit_test_setup_teardown(test_event_loop_batches, setup_loop, teardown),
 		cmocka_unit_test(test_create_errors),

@@ -174,20 +174,6 @@ static void test_iommu(void **state)
 	assert_int_equal(f->d.iommu.faults, 2);
 }
 
-static void test_set_dma(void **state)
-{
-	struct fix *f = *state;
-	struct vd_buf b = { VD_BUF, 32, true };
-
-	virtio_rng_set_dma(f->rng, &f->d.iommu_ctx);
-	f->d.shift = VD_SHIFT;
-	vd_start(&f->d);
-	assert_int_equal(f->d.iommu.endpoint, f->d.devfn);
-	assert_int_equal(vd_run(&f->d, &b, 1), 32);
-	assert_true(count_byte(vd_host(&f->d, VD_BUF), 32, 0) < 8);
-	assert_int_equal(count_byte(f->d.ram, VD_RAM_SIZE / 2, 0), VD_RAM_SIZE / 2);
-}
-
 /* Several chains per kick, handled on the event loop thread. */
 static void test_event_loop_many(void **state)
 {
@@ -233,7 +219,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bounded_per_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iommu, setup_iommu, teardown),
-		cmocka_unit_test_setup_teardown(test_set_dma, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_loop_many, setup_loop, teardown),
 		cmocka_unit_test(test_create_errors),
 	};

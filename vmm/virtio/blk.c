@@ -31,7 +31,6 @@ struct virtio_blk {
 	bool read_only, behind_iommu;
 	uint64_t capacity;			/* 512-byte sectors */
 	char serial[VIRTIO_BLK_ID_BYTES];	/* NUL-padded, not terminated at 20 */
-	struct vdev_dma dma;
 	struct vdev_queue q;
 };
 
@@ -381,18 +380,16 @@ struct virtio_blk *virtio_blk_create(struct pci_host *host, struct evloop *loop,
 		goto err_free;
 	cfg.features = blk_features(b);
 	cfg.opaque = b;
-	vdev_dma_init(&b->dma, dma, &cfg.dma);
+	cfg.dma = *dma;		/* final: the transport sets its endpoint to our BDF */
 	vdev_queue_init(&b->q);
 	b->vp = virtio_pci_create(host, &cfg, slot);
 	ret = -EIO;
 	if (!b->vp)
 		goto err_close;
-	vdev_dma_set(&b->dma, dma, virtio_blk_bdf(b));
 	return b;
 
 err_close:
 	vdev_queue_fini(&b->q);
-	vdev_dma_fini(&b->dma);
 	close(b->fd);
 err_free:
 	free(b);
@@ -406,14 +403,8 @@ void virtio_blk_destroy(struct virtio_blk *b)
 		return;
 	virtio_pci_destroy(b->vp);
 	vdev_queue_fini(&b->q);
-	vdev_dma_fini(&b->dma);
 	close(b->fd);
 	free(b);
-}
-
-void virtio_blk_set_dma(struct virtio_blk *b, const struct dma_ctx *dma)
-{
-	vdev_dma_set(&b->dma, dma, virtio_blk_bdf(b));
 }
 
 uint16_t virtio_blk_bdf(const struct virtio_blk *b)

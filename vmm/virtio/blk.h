@@ -64,8 +64,6 @@ struct virtio_blk *virtio_blk_create(struct pci_host *host, struct evloop *loop,
 				     const char *path, bool read_only);
 /* With a loop: stop it first (evloop_stop). Closes the file. */
 void virtio_blk_destroy(struct virtio_blk *blk);
-/* Replace the DMA context (e.g. once a vIOMMU exists); endpoint := BDF. */
-void virtio_blk_set_dma(struct virtio_blk *blk, const struct dma_ctx *dma);
 /* The PCI BDF (bus 0), which is also the DMA endpoint ID. */
 uint16_t virtio_blk_bdf(const struct virtio_blk *blk);
 /* Capacity in 512-byte sectors. */

@@ -18,7 +18,6 @@
 struct virtio_rng {
 	struct virtio_pci *vp;
 	bool behind_iommu;
-	struct vdev_dma dma;
 	struct vdev_queue q;
 };
 
@@ -108,17 +107,15 @@ struct virtio_rng *virtio_rng_create(struct pci_host *host, struct evloop *loop,
 	if (behind_iommu)
 		cfg.features |= 1ULL << VIRTIO_F_ACCESS_PLATFORM;
 	cfg.opaque = r;
-	vdev_dma_init(&r->dma, dma, &cfg.dma);
+	cfg.dma = *dma;		/* final: the transport sets its endpoint to our BDF */
 	vdev_queue_init(&r->q);
 	r->vp = virtio_pci_create(host, &cfg, slot);
 	if (!r->vp)
 		goto err_free;
-	vdev_dma_set(&r->dma, dma, virtio_rng_bdf(r));
 	return r;
 
 err_free:
 	vdev_queue_fini(&r->q);
-	vdev_dma_fini(&r->dma);
 	free(r);
 	errno = EIO;
 	return NULL;
@@ -130,13 +127,7 @@ void virtio_rng_destroy(struct virtio_rng *r)
 		return;
 	virtio_pci_destroy(r->vp);
 	vdev_queue_fini(&r->q);
-	vdev_dma_fini(&r->dma);
 	free(r);
-}
-
-void virtio_rng_set_dma(struct virtio_rng *r, const struct dma_ctx *dma)
-{
-	vdev_dma_set(&r->dma, dma, virtio_rng_bdf(r));
 }
 
 uint16_t virtio_rng_bdf(const struct virtio_rng *r)

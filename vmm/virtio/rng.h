@@ -31,8 +31,6 @@ struct virtio_rng *virtio_rng_create(struct pci_host *host, struct evloop *loop,
 				     const struct dma_ctx *dma, bool behind_iommu, int slot);
 /* With a loop: stop it first (evloop_stop). */
 void virtio_rng_destroy(struct virtio_rng *rng);
-/* Replace the DMA context (e.g. once a vIOMMU exists); endpoint := BDF. */
-void virtio_rng_set_dma(struct virtio_rng *rng, const struct dma_ctx *dma);
 /* The PCI BDF (bus 0), which is also the DMA endpoint ID. */
 uint16_t virtio_rng_bdf(const struct virtio_rng *rng);
 

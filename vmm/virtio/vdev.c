@@ -1,74 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Shared plumbing of the emulated virtio devices: the retargetable DMA
- * context (a forwarding translate op) and the bounded pop/handle/push loop
- * that maps vq_pop errors to len-0 used entries or DEVICE_NEEDS_RESET.
+ * Shared plumbing of the emulated virtio devices: the bounded pop/handle/push
+ * loop that maps vq_pop errors to len-0 used entries or DEVICE_NEEDS_RESET.
  */
 #include <errno.h>
 #include <unistd.h>
 
 #include "vmm/virtio/vdev.h"
-
-static struct dma_ctx fwd_inner(struct vdev_dma *d)
-{
-	struct dma_ctx in;
-
-	pthread_mutex_lock(&d->lock);
-	in = d->inner;
-	pthread_mutex_unlock(&d->lock);
-	return in;
-}
-
-static int fwd_translate(void *opaque, uint32_t endpoint, uint64_t iova, uint64_t len,
-			 unsigned access, uint64_t *gpa, uint64_t *contig)
-{
-	struct dma_ctx in = fwd_inner(opaque);
-
-	if (!in.ops) {
-		*gpa = iova;
-		*contig = len;
-		return 0;
-	}
-	return in.ops->translate(in.opaque, in.endpoint, iova, len, access, gpa, contig);
-}
-
-static uint64_t fwd_begin(void *opaque)
-{
-	struct dma_ctx in = fwd_inner(opaque);
-
-	return dma_begin(&in);
-}
-
-static void fwd_end(void *opaque)
-{
-	struct dma_ctx in = fwd_inner(opaque);
-
-	dma_end(&in);
-}
-
-static const struct dma_ops fwd_ops = {
-	.translate = fwd_translate, .begin = fwd_begin, .end = fwd_end,
-};
-
-void vdev_dma_init(struct vdev_dma *d, const struct dma_ctx *inner, struct dma_ctx *outer)
-{
-	pthread_mutex_init(&d->lock, NULL);
-	d->inner = *inner;
-	*outer = (struct dma_ctx){ .mem = inner->mem, .ops = &fwd_ops, .opaque = d };
-}
-
-void vdev_dma_set(struct vdev_dma *d, const struct dma_ctx *inner, uint32_t endpoint)
-{
-	pthread_mutex_lock(&d->lock);
-	d->inner = *inner;
-	d->inner.endpoint = endpoint;
-	pthread_mutex_unlock(&d->lock);
-}
-
-void vdev_dma_fini(struct vdev_dma *d)
-{
-	pthread_mutex_destroy(&d->lock);
-}
 
 void vdev_queue_init(struct vdev_queue *s)
 {

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Helpers shared by the emulated virtio devices (rng, blk): a DMA context
- * that can be retargeted after the transport copied it (the vIOMMU is wired
- * after the device exists), and a bounded request loop that turns every
- * malformed chain into a used entry of length 0 or DEVICE_NEEDS_RESET.
+ * Helpers shared by the virtio devices (rng, blk, the viommu's requestq): a
+ * bounded request loop that turns every malformed chain into a used entry of
+ * length 0 or DEVICE_NEEDS_RESET. A device gets its final DMA context at
+ * creation (its PCI slot is reserved first, so its BDF is known).
  */
 #ifndef IOSHADE_VMM_VIRTIO_VDEV_H
 #define IOSHADE_VMM_VIRTIO_VDEV_H
@@ -18,23 +18,6 @@
 /* Chains handled per queue_notify before the rest is re-queued on the loop,
  * so one busy queue cannot starve the other event-loop users. */
 #define VDEV_BATCH	64
-
-/*
- * The transport keeps a copy of the dma_ctx it was created with. The device
- * hands it an outer context whose ops (translate, begin, end) forward to
- * `inner`, which vdev_dma_set replaces while the device is being wired,
- * before the guest runs (the viommu needs the device's BDF first).
- */
-struct vdev_dma {
-	pthread_mutex_t lock;		/* protects inner */
-	struct dma_ctx inner;		/* ops NULL: identity */
-};
-
-/* Fill *outer (for virtio_pci_config.dma) and take inner as the target. */
-void vdev_dma_init(struct vdev_dma *d, const struct dma_ctx *inner, struct dma_ctx *outer);
-/* Retarget; the endpoint is forced to the device's BDF. */
-void vdev_dma_set(struct vdev_dma *d, const struct dma_ctx *inner, uint32_t endpoint);
-void vdev_dma_fini(struct vdev_dma *d);
 
 /*
  * Handle one popped chain. err is 0 for a well-formed chain, or what vq_pop
