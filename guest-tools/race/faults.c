@@ -16,7 +16,6 @@
 #define FAULT_IOVA		0x3f000000ull	/* never mapped, beyond guest RAM */
 #define FAULT_ENABLES_PER_ITER	1000	/* cap on the APs' loop */
 #define FAULT_RENEGOTIATE	64
-#define RESET_TIMEOUT_MS	1000
 
 struct fault_maker {
 	struct race_vdev *rv;
@@ -50,18 +49,6 @@ static void fault_maker_run(void *arg)
 	}
 }
 
-static bool wait_status_zero(struct virtio_dev *d)
-{
-	struct timeout t;
-
-	timeout_start(&t, RESET_TIMEOUT_MS);
-	while (virtio_get_status(d) != 0) {
-		if (timeout_expired(&t))
-			return false;
-	}
-	return true;
-}
-
 /* Reset (every other one with NEEDS_RESET written first, so the reset runs
  * on this vCPU) and re-enable the eventq; false if either failed. */
 static bool viommu_cycle(struct race_kicker *ek, unsigned i)
@@ -73,7 +60,7 @@ static bool viommu_cycle(struct race_kicker *ek, unsigned i)
 	virtio_set_status(d, 0);
 	bool ok;
 
-	if (!wait_status_zero(d))
+	if (!race_wait_status_zero(d))
 		return false;
 	/* The reset raced the APs; laying the eventq out again must not. */
 	race_kickers_pause(ek);

@@ -144,6 +144,18 @@ int race_kick_reinit_fast(struct race_kicker *k)
 	return virtio_get_status(d) == (st | VIRTIO_STATUS_DRIVER_OK) ? 0 : -EIO;
 }
 
+bool race_wait_status_zero(struct virtio_dev *d)
+{
+	struct timeout t;
+
+	timeout_start(&t, RESET_TIMEOUT_MS);
+	while (virtio_get_status(d) != 0) {
+		if (timeout_expired(&t))
+			return false;
+	}
+	return true;
+}
+
 static uint16_t used_idx(void)
 {
 	return ((volatile uint16_t *)(pages[RACE_PAGE_KICK_RING] + RING_USED))[1];

@@ -92,6 +92,9 @@ uint8_t *race_page(unsigned i);			/* i < RACE_PAGES */
  * eventq if k->eventq) and DRIVER_OK; fills k. 0 or -errno. */
 int race_kick_init(struct race_vdev *rv, struct race_kicker *k);
 int race_kick_reinit_fast(struct race_kicker *k);	/* after a reset; 0 or -EIO */
+#define RESET_TIMEOUT_MS	1000
+/* After a write of 0: the status reads 0 within RESET_TIMEOUT_MS. */
+bool race_wait_status_zero(struct virtio_dev *d);
 void race_kicker_run(void *arg);		/* AP body: kicks until k->stop */
 void race_kickers_pause(struct race_kicker *k);	/* BSP: no AP inside a kick after this */
 void race_kickers_resume(struct race_kicker *k);

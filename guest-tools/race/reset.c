@@ -12,24 +12,11 @@
 #include "console.h"
 #include "io.h"
 
-#define RESET_TIMEOUT_MS	1000
 #define ST_ACK			VIRTIO_STATUS_ACKNOWLEDGE
 #define ST_DRIVER		VIRTIO_STATUS_DRIVER
 #define ST_FEAT_OK		VIRTIO_STATUS_FEATURES_OK
 #define ST_DRV_OK		VIRTIO_STATUS_DRIVER_OK
 #define ST_NEEDS_RESET		VIRTIO_STATUS_NEEDS_RESET
-
-static bool wait_status_zero(struct virtio_dev *d)
-{
-	struct timeout t;
-
-	timeout_start(&t, RESET_TIMEOUT_MS);
-	while (virtio_get_status(d) != 0) {
-		if (timeout_expired(&t))
-			return false;
-	}
-	return true;
-}
 
 static void start_kickers(struct race_kicker *k)
 {
@@ -64,7 +51,7 @@ static void reset_kick_one(struct race_ctx *c, struct race_vdev *rv)
 			zeroed += virtio_get_status(rv->dev) == 0;
 		}
 		virtio_set_status(rv->dev, 0);
-		if (!wait_status_zero(rv->dev))
+		if (!race_wait_status_zero(rv->dev))
 			timeouts++;
 		/* The reset raced the kicks above; the re-init must not. */
 		race_kickers_pause(&k);
@@ -187,7 +174,7 @@ static void status_games_one(struct race_ctx *c, struct race_vdev *rv)
 	       rv->name);
 	game_write(&g, "needs_reset_alone_ignored", ST_NEEDS_RESET);
 	virtio_set_status(rv->dev, 0);
-	checkf(wait_status_zero(rv->dev), "status_games.%s.zero_resets", rv->name);
+	checkf(race_wait_status_zero(rv->dev), "status_games.%s.zero_resets", rv->name);
 	checkf(stop_kickers(&k), "status_games.%s.kickers_stopped", rv->name);
 	race_liveness(c, rv, "status_games");
 }
